@@ -1,0 +1,247 @@
+/**
+ * The types a plugin author sees. Nothing here mentions transports, protocol
+ * eras, sessions or JSON-RPC: a plugin registers tools, resources and prompts,
+ * and its handlers receive validated arguments plus a `ctx`.
+ */
+import type { Static, TObject, TSchema } from '@sinclair/typebox'
+import type { FastifyBaseLogger } from 'fastify'
+
+export type LoggingLevel =
+  | 'debug' | 'info' | 'notice' | 'warning' | 'error' | 'critical' | 'alert' | 'emergency'
+
+/** Who is calling, when the server authenticates requests. */
+export interface Principal {
+  /** Stable identifier of the caller (for a JWT, its `sub`). */
+  id: string
+  scopes?: string[]
+  claims?: Record<string, unknown>
+}
+
+export interface Icon {
+  src: string
+  mimeType?: string
+  sizes?: string[]
+  theme?: 'light' | 'dark'
+}
+
+export interface Annotations {
+  audience?: Array<'user' | 'assistant'>
+  priority?: number
+  lastModified?: string
+}
+
+export interface TextContent { type: 'text', text: string, annotations?: Annotations, _meta?: Record<string, unknown> }
+export interface ImageContent { type: 'image', data: string, mimeType: string, annotations?: Annotations, _meta?: Record<string, unknown> }
+export interface AudioContent { type: 'audio', data: string, mimeType: string, annotations?: Annotations, _meta?: Record<string, unknown> }
+export interface ResourceLink {
+  type: 'resource_link'
+  uri: string
+  name: string
+  title?: string
+  description?: string
+  mimeType?: string
+  annotations?: Annotations
+}
+export interface EmbeddedResource { type: 'resource', resource: ResourceContents, annotations?: Annotations }
+export type ContentBlock = TextContent | ImageContent | AudioContent | ResourceLink | EmbeddedResource
+
+export type ResourceContents =
+  | { uri: string, mimeType?: string, text: string, _meta?: Record<string, unknown> }
+  | { uri: string, mimeType?: string, blob: string, _meta?: Record<string, unknown> }
+
+export interface ToolAnnotations {
+  title?: string
+  readOnlyHint?: boolean
+  destructiveHint?: boolean
+  idempotentHint?: boolean
+  openWorldHint?: boolean
+}
+
+/** A form-mode elicitation: ask the user for a few primitive fields. */
+export interface ElicitRequest {
+  message: string
+  requestedSchema: {
+    type: 'object'
+    properties: Record<string, Record<string, unknown>>
+    required?: string[]
+  }
+}
+
+export interface ElicitResult {
+  action: 'accept' | 'decline' | 'cancel'
+  content?: Record<string, string | number | boolean | string[]>
+}
+
+export interface SamplingMessage {
+  role: 'user' | 'assistant'
+  content: TextContent | ImageContent | AudioContent
+}
+
+export interface SampleRequest {
+  messages: SamplingMessage[]
+  maxTokens: number
+  systemPrompt?: string
+  temperature?: number
+  stopSequences?: string[]
+  modelPreferences?: Record<string, unknown>
+}
+
+export interface SampleResult {
+  role: 'assistant'
+  content: TextContent | ImageContent | AudioContent
+  model: string
+  stopReason?: string
+}
+
+/**
+ * What every handler receives besides its arguments.
+ *
+ * `elicit` and `sample` work the same whichever protocol era the client
+ * speaks. On the modern (2026-07-28) era the call is answered by a retry of
+ * the whole request (multi round-trip requests): the handler runs again from
+ * the start and this time `elicit` returns the client's answer at once. So
+ * code before an `elicit` call may run more than once; do side effects after.
+ */
+export interface RequestContext {
+  /** Fires when the client cancels, the connection closes, the tool times out or the server shuts down. */
+  readonly signal: AbortSignal
+  /** The authenticated caller, when the server authenticates requests. */
+  readonly principal: Principal | undefined
+  /** A pino child logger carrying the request's id and the plugin's name. */
+  readonly logger: FastifyBaseLogger
+  /** Report progress; delivered only when the client asked for it (a progress token). */
+  progress (progress: number, total?: number, message?: string): void
+  /** Send a log message to the client, if it asked for that level. */
+  log (level: LoggingLevel, data: unknown, logger?: string): void
+  /** Ask the user for input (the client must support elicitation). */
+  elicit (request: ElicitRequest): Promise<ElicitResult>
+  /** Ask the client's model for a completion (the client must support sampling). */
+  sample (request: SampleRequest): Promise<SampleResult>
+}
+
+/** A tool's handler returns a string, content blocks, or a result object. */
+export type ToolResult<S = unknown> =
+  | string
+  | {
+    /** Shorthand for one text block. */
+    text?: string
+    content?: ContentBlock[]
+    structuredContent?: S
+    isError?: boolean
+    _meta?: Record<string, unknown>
+  }
+
+/** With an output schema, `structuredContent` is required and typed. */
+export type ToolResultFor<O> = [O] extends [TSchema]
+  ? { text?: string, content?: ContentBlock[], structuredContent: Static<O>, isError?: false, _meta?: Record<string, unknown> }
+  | { text?: string, content?: ContentBlock[], isError: true }
+  : ToolResult
+
+export interface ToolDefinition<I extends TSchema = TObject, O extends TSchema | undefined = undefined> {
+  /** 1-128 characters: letters, digits, `_`, `-`, `.` */
+  name: string
+  title?: string
+  description: string
+  /** JSON Schema of the arguments; build it with TypeBox. Omitted: no arguments. */
+  input?: I
+  /** JSON Schema of `structuredContent`; it is validated and listed as `outputSchema`. */
+  output?: O
+  annotations?: ToolAnnotations
+  icons?: Icon[]
+  /** Overrides the server's tool timeout for this tool. */
+  timeoutMs?: number
+  _meta?: Record<string, unknown>
+  handler: (args: Static<I>, ctx: RequestContext) => ToolResultFor<O> | Promise<ToolResultFor<O>>
+}
+
+export interface CacheHint {
+  /** How long a client may consider the result fresh. */
+  ttlMs: number
+  /** `public` if the result is the same for every caller. */
+  scope: 'public' | 'private'
+}
+
+/** A resource read returns text, or one or more contents (the `uri` defaults to the one read). */
+export type ReadResult =
+  | string
+  | { text: string, mimeType?: string, uri?: string }
+  | { blob: string, mimeType?: string, uri?: string }
+  | Array<{ text: string, mimeType?: string, uri?: string } | { blob: string, mimeType?: string, uri?: string }>
+
+export interface ResourceDefinition {
+  uri: string
+  name: string
+  title?: string
+  description?: string
+  mimeType?: string
+  size?: number
+  annotations?: Annotations
+  icons?: Icon[]
+  cache?: CacheHint
+  _meta?: Record<string, unknown>
+  read: (uri: string, ctx: RequestContext) => ReadResult | Promise<ReadResult>
+}
+
+/** Suggests values for one argument of a prompt or resource template. */
+export type Completer = (
+  value: string,
+  context: { arguments: Record<string, string> }
+) => string[] | Promise<string[]>
+
+/** The variable names of an RFC 6570 URI template, as a union of string literals. */
+export type TemplateVariables<T extends string> =
+  T extends `${string}{${infer Expr}}${infer Rest}` ? ExpressionNames<Expr> | TemplateVariables<Rest> : never
+type ExpressionNames<E extends string> =
+  E extends `${'+' | '#' | '.' | '/' | ';' | '?' | '&'}${infer Names}` ? SplitNames<Names> : SplitNames<E>
+type SplitNames<N extends string> =
+  N extends `${infer Head},${infer Tail}` ? StripModifier<Head> | SplitNames<Tail> : StripModifier<N>
+type StripModifier<N extends string> =
+  N extends `${infer Name}*` ? Name : N extends `${infer Name}:${string}` ? Name : N
+
+export interface ResourceTemplateDefinition<T extends string = string> {
+  /** An RFC 6570 URI template, e.g. `db://tables/{table}`. */
+  uriTemplate: T
+  name: string
+  title?: string
+  description?: string
+  mimeType?: string
+  annotations?: Annotations
+  icons?: Icon[]
+  cache?: CacheHint
+  _meta?: Record<string, unknown>
+  /** Completion for the template's variables. */
+  complete?: { [K in TemplateVariables<T>]?: Completer }
+  read: (uri: string, variables: Record<TemplateVariables<T>, string>, ctx: RequestContext) => ReadResult | Promise<ReadResult>
+}
+
+export type PromptMessage =
+  | { role: 'user' | 'assistant', content: ContentBlock }
+
+export type PromptResult = string | PromptMessage[] | { description?: string, messages: PromptMessage[] }
+
+export interface PromptDefinition<A extends TObject = TObject> {
+  name: string
+  title?: string
+  description?: string
+  icons?: Icon[]
+  /** The prompt's arguments: an object schema of strings; descriptions and `required` are listed. */
+  arguments?: A
+  complete?: { [K in keyof Static<A>]?: Completer }
+  _meta?: Record<string, unknown>
+  handler: (args: Static<A>, ctx: RequestContext) => PromptResult | Promise<PromptResult>
+}
+
+/** Returned by every registration: removing it notifies listening clients. */
+export interface Registration {
+  remove (): void
+}
+
+/** The `app.mcp` decorator: the only thing a plugin needs. */
+export interface McpRegistry {
+  tool<I extends TSchema = TObject, O extends TSchema | undefined = undefined>(definition: ToolDefinition<I, O>): Registration
+  resource (definition: ResourceDefinition): Registration
+  resourceTemplate<T extends string>(definition: ResourceTemplateDefinition<T>): Registration
+  prompt<A extends TObject>(definition: PromptDefinition<A>): Registration
+  /** Tell subscribed clients that a resource's content changed. */
+  notifyResourceUpdated (uri: string): void
+}
