@@ -1,0 +1,223 @@
+/**
+ * A small arithmetic evaluator: tokenizer + recursive-descent parser that
+ * computes the value while it parses (no AST, no `eval`, no `new Function`).
+ *
+ * Grammar, loosest binding first:
+ *
+ *   expression := term (('+' | '-') term)*             left-associative
+ *   term       := unary (('*' | '/' | '%') unary)*     left-associative
+ *   unary      := ('+' | '-') unary | power
+ *   power      := primary ('^' unary)?                 right-associative
+ *   primary    := number | constant | name '(' args ')' | '(' expression ')'
+ *
+ * Putting `unary` above `power` gives the usual math convention: -2^2 = -(2^2)
+ * = -4. Letting the exponent be a `unary` allows 2^-1 = 0.5 and, because
+ * `unary` leads back to `power`, makes `^` right-associative: 2^3^2 = 2^9.
+ *
+ * Every error is a CalculationError whose message says what went wrong and at
+ * which 0-based position, and whose `position` field holds the same index.
+ */
+
+export class CalculationError extends Error {
+  override name = 'CalculationError'
+  /** 0-based index in the expression the message points at. */
+  readonly position: number
+
+  constructor (message: string, position: number) {
+    super(message)
+    this.position = position
+  }
+}
+
+const MAX_LENGTH = 1000
+/** Limit on nested parentheses, calls, signs and powers, so the recursion stays shallow. */
+const MAX_DEPTH = 100
+
+interface Fn { min: number, max: number, apply: (...args: number[]) => number, hint?: string }
+
+const FUNCTIONS: Record<string, Fn> = {
+  sqrt: { min: 1, max: 1, apply: Math.sqrt, hint: 'sqrt of a negative number?' },
+  abs: { min: 1, max: 1, apply: Math.abs },
+  // Half away from zero (round(-2.5) = -3), not Math.round's half towards +Infinity.
+  round: { min: 1, max: 1, apply: (x) => Math.sign(x) * Math.round(Math.abs(x)) },
+  floor: { min: 1, max: 1, apply: Math.floor },
+  ceil: { min: 1, max: 1, apply: Math.ceil },
+  min: { min: 1, max: Infinity, apply: Math.min },
+  max: { min: 1, max: Infinity, apply: Math.max },
+  log: {
+    min: 1,
+    max: 2,
+    apply: (x, base) => base === undefined ? Math.log10(x) : Math.log(x) / Math.log(base),
+    hint: 'log needs a positive number and a positive base other than 1'
+  },
+  ln: { min: 1, max: 1, apply: Math.log, hint: 'ln of zero or a negative number?' },
+  sin: { min: 1, max: 1, apply: Math.sin },
+  cos: { min: 1, max: 1, apply: Math.cos },
+  tan: { min: 1, max: 1, apply: Math.tan },
+  exp: { min: 1, max: 1, apply: Math.exp, hint: 'exp of a number above ~709 overflows' }
+}
+
+export const KNOWN_FUNCTIONS: readonly string[] = Object.keys(FUNCTIONS)
+const CONSTANTS: Record<string, number> = { pi: Math.PI, e: Math.E }
+
+type Kind = 'number' | 'name' | 'op' | '(' | ')' | ',' | 'end'
+interface Token { kind: Kind, text: string, pos: number }
+
+// A number: digits with an optional '.', or '.' then digits; then an optional
+// exponent. The exponent's digits are optional here so that "1e" is reported
+// as a malformed number instead of as "1" followed by the constant e.
+const NUMBER = /(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?(\d*))?/y
+const NAME = /[A-Za-z_][A-Za-z0-9_]*/y
+
+function tokenize (src: string): Token[] {
+  const tokens: Token[] = []
+  let i = 0
+  while (i < src.length) {
+    const c = src[i]
+    if (/\s/.test(c)) { i++; continue }
+    NUMBER.lastIndex = NAME.lastIndex = i
+    let m: RegExpExecArray | null
+    if ((m = NUMBER.exec(src)) !== null) {
+      if (m[1] === '') throw new CalculationError(`Malformed number '${m[0]}' at position ${i}: expected digits in the exponent`, i)
+      tokens.push({ kind: 'number', text: m[0], pos: i })
+    } else if ((m = NAME.exec(src)) !== null) {
+      tokens.push({ kind: 'name', text: m[0], pos: i })
+    } else if ('+-*/%^'.includes(c)) {
+      tokens.push({ kind: 'op', text: c, pos: i })
+    } else if (c === '(' || c === ')' || c === ',') {
+      tokens.push({ kind: c, text: c, pos: i })
+    } else {
+      throw new CalculationError(`Unexpected character '${c}' at position ${i}`, i)
+    }
+    i += tokens[tokens.length - 1].text.length
+  }
+  tokens.push({ kind: 'end', text: '', pos: src.length })
+  return tokens
+}
+
+/** Throws unless `value` is finite; `hint` guesses the cause for the reader. */
+function finite (value: number, pos: number, hint: string): number {
+  if (!Number.isFinite(value)) throw new CalculationError(`Result is not a finite number at position ${pos} (${hint})`, pos)
+  return value
+}
+
+export function evaluate (expression: string): number {
+  if (expression.length > MAX_LENGTH) {
+    throw new CalculationError(`Expression is too long: ${expression.length} characters (limit: ${MAX_LENGTH})`, MAX_LENGTH)
+  }
+  const tokens = tokenize(expression)
+  let i = 0
+  let depth = 0
+  const peek = (): Token => tokens[i]
+  const isOp = (...ops: string[]): boolean => peek().kind === 'op' && ops.includes(peek().text)
+
+  function parseExpression (): number {
+    let value = parseTerm()
+    while (isOp('+', '-')) {
+      const op = tokens[i++]
+      const right = parseTerm()
+      value = finite(op.text === '+' ? value + right : value - right, op.pos, 'the number is too large')
+    }
+    return value
+  }
+
+  function parseTerm (): number {
+    let value = parseUnary()
+    while (isOp('*', '/', '%')) {
+      const op = tokens[i++]
+      const right = parseUnary()
+      if (op.text !== '*' && right === 0) throw new CalculationError(`Division by zero at position ${op.pos}`, op.pos)
+      // '%' is JavaScript's remainder: the sign follows the left operand (-7 % 3 = -1).
+      const result = op.text === '*' ? value * right : op.text === '/' ? value / right : value % right
+      value = finite(result, op.pos, 'the number is too large')
+    }
+    return value
+  }
+
+  // Every level of nesting (parentheses, call arguments, signs, exponents)
+  // passes through here, so this is where the depth is guarded. The outermost
+  // operand is level 0, so exactly MAX_DEPTH nested parentheses are accepted.
+  function parseUnary (): number {
+    if (depth++ > MAX_DEPTH) {
+      const pos = peek().pos
+      throw new CalculationError(`Expression is nested too deeply at position ${pos} (limit: ${MAX_DEPTH} levels of parentheses, function calls, signs or powers)`, pos)
+    }
+    let value: number
+    if (isOp('+', '-')) {
+      const sign = tokens[i++].text
+      value = sign === '-' ? -parseUnary() : parseUnary()
+    } else {
+      value = parsePrimary()
+      if (isOp('^')) {
+        const op = tokens[i++]
+        value = finite(value ** parseUnary(), op.pos, "'^' overflowed, divided by zero or raised a negative number to a fraction?")
+      }
+    }
+    depth--
+    return value
+  }
+
+  function parsePrimary (): number {
+    const t = tokens[i]
+    if (t.kind === 'number') {
+      i++
+      return finite(Number(t.text), t.pos, `the number ${t.text} is too large`)
+    }
+    if (t.kind === '(') {
+      i++
+      const value = parseExpression()
+      expectClose(t, "'('")
+      return value
+    }
+    if (t.kind === 'name') {
+      i++
+      if (tokens[i].kind === '(') return parseCall(t)
+      if (Object.hasOwn(CONSTANTS, t.text)) return CONSTANTS[t.text]
+      if (Object.hasOwn(FUNCTIONS, t.text)) throw new CalculationError(`Function '${t.text}' at position ${t.pos} needs its arguments in parentheses, e.g. ${t.text}(2)`, t.pos)
+      throw new CalculationError(`Unknown name '${t.text}' at position ${t.pos} (known constants: ${Object.keys(CONSTANTS).join(', ')})`, t.pos)
+    }
+    // Nothing here can start an operand: say what was found and what was wanted.
+    const expected = "expected a number, '(' or a function"
+    if (t.kind === 'end') {
+      const prev = tokens[i - 1]
+      if (prev === undefined) throw new CalculationError(`Empty expression: ${expected}`, 0)
+      throw new CalculationError(`Unexpected end of expression: ${expected} after '${prev.text}' at position ${prev.pos}`, prev.pos)
+    }
+    throw new CalculationError(`Unexpected '${t.text}' at position ${t.pos}: ${expected}`, t.pos)
+  }
+
+  function parseCall (name: Token): number {
+    const fn = Object.hasOwn(FUNCTIONS, name.text) ? FUNCTIONS[name.text] : undefined
+    if (fn === undefined) {
+      throw new CalculationError(`Unknown function '${name.text}' at position ${name.pos} (known: ${KNOWN_FUNCTIONS.join(', ')})`, name.pos)
+    }
+    i++ // '('
+    const args: number[] = []
+    if (tokens[i].kind !== ')') {
+      args.push(parseExpression())
+      while (tokens[i].kind === ',') { i++; args.push(parseExpression()) }
+    }
+    expectClose(name, `'${name.text}('`, "',' or ")
+    if (args.length < fn.min || args.length > fn.max) {
+      const count = (n: number): string => n === 1 ? '1 argument' : `${n} arguments`
+      const wanted = fn.max === Infinity ? `at least ${count(fn.min)}` : fn.min === fn.max ? count(fn.min) : `${fn.min} or ${count(fn.max)}`
+      throw new CalculationError(`${name.text} expects ${wanted}, got ${args.length} at position ${name.pos}`, name.pos)
+    }
+    return finite(fn.apply(...args), name.pos, fn.hint ?? `${name.text} of this argument is undefined`)
+  }
+
+  function expectClose (open: Token, what: string, alternatives = ''): void {
+    const t = tokens[i]
+    if (t.kind === ')') { i++; return }
+    if (t.kind === 'end') throw new CalculationError(`Missing ')' to close ${what} at position ${open.pos}`, open.pos)
+    throw new CalculationError(`Unexpected '${t.text}' at position ${t.pos}: expected ${alternatives}')' to close ${what} at position ${open.pos}`, t.pos)
+  }
+
+  const result = parseExpression()
+  const t = tokens[i]
+  if (t.kind !== 'end') {
+    const hint = t.kind === '(' || t.kind === 'name' ? " (use '*' to multiply)" : ''
+    throw new CalculationError(`Unexpected '${t.text}' at position ${t.pos}: expected an operator or the end of the expression${hint}`, t.pos)
+  }
+  return result === 0 ? 0 : result // normalise -0
+}
