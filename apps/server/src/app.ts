@@ -1,0 +1,134 @@
+/**
+ * `buildApp(config)`: the Fastify host. It wires, in order: the registry
+ * decorator, the protocol core and its state, the transports (behind the
+ * Origin/Host check), health, and finally the tool plugins, each in its own
+ * encapsulated context. It returns a ready instance.
+ */
+import { randomBytes } from 'node:crypto'
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import { normalizeConfig } from './config/load.js'
+import { loadPlugin } from './config/plugins.js'
+import type { AppConfig, ServerConfig } from './config/schema.js'
+import { healthRoutes } from './ops/health.js'
+import { ProtocolCore } from './protocol/dispatcher.js'
+import { Sessions } from './protocol/sessions.js'
+import { kPluginOwner, registryPlugin } from './registry/plugin.js'
+import { Registry } from './registry/registry.js'
+import { MemoryEventBus } from './state/event-bus.js'
+import { MemoryEventStore } from './state/event-store.js'
+import { MemorySessionStore } from './state/session-store.js'
+import { createOriginCheck } from './transports/http/origin.js'
+import { httpTransport } from './transports/http/plugin.js'
+
+export interface BuildOptions {
+  /** A logger instance or pino options, instead of the one made from `logLevel`. */
+  logger?: FastifyServerOptions['logger']
+  /** Where relative plugin paths are resolved (default: the working directory). */
+  cwd?: string
+}
+
+const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1', '[::1]']
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The protocol core (for transports added by other plugins, and tests). */
+    readonly mcpCore: ProtocolCore
+  }
+}
+
+export async function buildApp (input: AppConfig = {}, build: BuildOptions = {}): Promise<FastifyInstance> {
+  const config = normalizeConfig(input)
+  const app = Fastify({
+    logger: build.logger ?? {
+      level: config.logLevel,
+      // Credentials never reach the logs.
+      redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["mcp-session-id"]']
+    },
+    bodyLimit: config.limits.bodyLimit,
+    // Per-request info logs cost more than the MCP work on the hot path; errors and warnings are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true
+  })
+
+  const stateKey = stateKeyFrom(config, app)
+  const registry = new Registry()
+  const sessionStore = new MemorySessionStore({ idleTimeoutMs: config.limits.sessionIdleMs, maxSessions: config.limits.maxSessions })
+  const eventBus = new MemoryEventBus()
+  const eventStore = new MemoryEventStore({ maxEventsPerStream: 1000, ttlMs: 5 * 60_000 })
+  const core = new ProtocolCore(registry, new Sessions(sessionStore), eventBus, {
+    serverInfo: { name: config.serverName, version: config.serverVersion },
+    instructions: config.instructions,
+    handlerTimeoutMs: config.limits.toolTimeoutMs,
+    pageSize: config.limits.pageSize,
+    listTtlMs: config.limits.listTtlMs,
+    stateKey,
+    requestStateTtlMs: config.limits.requestStateTtlMs
+  }, app.log)
+  app.decorate('mcpCore', core)
+
+  await app.register(registryPlugin, { registry })
+  await app.register(async function transports (scope) {
+    scope.addHook('onRequest', createOriginCheck({
+      allowedOrigins: config.allowedOrigins,
+      allowedHosts: config.allowedHosts ?? (LOOPBACK_HOSTS.includes(config.host) ? ['localhost', '127.0.0.1', '[::1]'] : ['*'])
+    }))
+    await scope.register(httpTransport, {
+      core,
+      path: config.path,
+      bodyLimit: config.limits.bodyLimit,
+      keepAliveMs: config.limits.sseKeepAliveMs,
+      sseRetryMs: 1000,
+      eventStore,
+      principalOf: () => undefined
+    })
+  })
+  await app.register(healthRoutes, { core })
+
+  const cwd = build.cwd ?? process.cwd()
+  for (const entry of config.plugins) {
+    const { name, plugin, options } = await loadPlugin(entry, cwd)
+    // Each tool plugin runs in its own encapsulated context, named for error messages.
+    const wrapper = async function (instance: FastifyInstance, opts: Record<string, unknown>) {
+      (instance as unknown as Record<symbol, string>)[kPluginOwner] = name
+      await plugin(instance, opts)
+    }
+    Object.defineProperty(wrapper, 'name', { value: name })
+    app.register(wrapper, options)
+  }
+
+  app.addHook('preClose', async () => {
+    // Subscriptions end with a final response; calls in flight get a little time, then are aborted.
+    core.beginShutdown()
+    await drain(core, config.limits.shutdownDrainMs)
+    core.abortAll('the server is shutting down')
+    // Open notification streams would keep the HTTP server from closing.
+    core.sessions.closeStreams()
+  })
+  app.addHook('onClose', async () => {
+    await sessionStore.close()
+    await eventStore.close()
+    await eventBus.close()
+  })
+
+  try {
+    await app.ready()
+  } catch (error) {
+    await app.close().catch(() => {})
+    throw error
+  }
+  app.log.debug({ tools: [...registry.tools.keys()] }, 'registry ready')
+  return app
+}
+
+function stateKeyFrom (config: ServerConfig & { stateSecret?: string }, app: FastifyInstance): Buffer {
+  if (config.stateSecret !== undefined) return Buffer.from(config.stateSecret)
+  app.log.warn('MCP_STATE_SECRET is not set: using a random key, so multi round-trip requestState issued by this process will not verify on other instances or after a restart')
+  return randomBytes(32)
+}
+
+async function drain (core: ProtocolCore, ms: number): Promise<void> {
+  const until = Date.now() + ms
+  while (core.calls.size > 0 && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * Resolves the configuration: defaults, then `fastify.config.ts`, then the
+ * environment. Every value is validated against the schema at start, and a
+ * wrong value is reported with where it came from.
+ */
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { Value } from '@sinclair/typebox/value'
+import { ConfigSchema, type AppConfig, type ServerConfig } from './schema.js'
+
+/** Environment variables and the setting each one overrides. */
+export const ENVIRONMENT: ReadonlyArray<{ name: string, path: string, kind: 'string' | 'integer' | 'list' }> = [
+  { name: 'HOST', path: 'host', kind: 'string' },
+  { name: 'PORT', path: 'port', kind: 'integer' },
+  { name: 'MCP_PATH', path: 'path', kind: 'string' },
+  { name: 'LOG_LEVEL', path: 'logLevel', kind: 'string' },
+  { name: 'MCP_ALLOWED_ORIGINS', path: 'allowedOrigins', kind: 'list' },
+  { name: 'MCP_ALLOWED_HOSTS', path: 'allowedHosts', kind: 'list' },
+  { name: 'MCP_BODY_LIMIT', path: 'limits.bodyLimit', kind: 'integer' },
+  { name: 'MCP_TOOL_TIMEOUT_MS', path: 'limits.toolTimeoutMs', kind: 'integer' },
+  { name: 'MCP_MAX_SESSIONS', path: 'limits.maxSessions', kind: 'integer' },
+  { name: 'MCP_SESSION_IDLE_MS', path: 'limits.sessionIdleMs', kind: 'integer' },
+  { name: 'MCP_PAGE_SIZE', path: 'limits.pageSize', kind: 'integer' },
+  { name: 'MCP_LIST_TTL_MS', path: 'limits.listTtlMs', kind: 'integer' },
+  { name: 'MCP_SSE_KEEPALIVE_MS', path: 'limits.sseKeepAliveMs', kind: 'integer' },
+  { name: 'MCP_REQUEST_STATE_TTL_MS', path: 'limits.requestStateTtlMs', kind: 'integer' },
+  { name: 'MCP_SHUTDOWN_DRAIN_MS', path: 'limits.shutdownDrainMs', kind: 'integer' }
+]
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+function setPath (target: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.')
+  let node = target
+  for (const key of keys.slice(0, -1)) {
+    node[key] = { ...(node[key] as Record<string, unknown> | undefined) }
+    node = node[key] as Record<string, unknown>
+  }
+  node[keys[keys.length - 1]] = value
+}
+
+/** Applies the environment on top of a config file's values. */
+export function applyEnvironment (config: AppConfig, env: NodeJS.ProcessEnv): { config: AppConfig, sources: Map<string, string> } {
+  const result = structuredCloneConfig(config)
+  const sources = new Map<string, string>()
+  for (const { name, path, kind } of ENVIRONMENT) {
+    const raw = env[name]
+    if (raw === undefined || raw === '') continue
+    let value: unknown = raw
+    if (kind === 'integer') {
+      value = /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw
+    } else if (kind === 'list') {
+      value = raw.split(',').map((item) => item.trim()).filter((item) => item !== '')
+    }
+    setPath(result as Record<string, unknown>, path, value)
+    sources.set(path, name)
+  }
+  const extra = env.MCP_PLUGINS?.split(',').map((item) => item.trim()).filter((item) => item !== '') ?? []
+  if (extra.length > 0) result.plugins = [...(result.plugins ?? []), ...extra.map((module) => ({ module }))]
+  if (env.MCP_STATE_SECRET !== undefined && env.MCP_STATE_SECRET !== '') result.stateSecret = env.MCP_STATE_SECRET
+  return { config: result, sources }
+}
+
+/** Copies the plain parts; plugin functions are kept as they are. */
+function structuredCloneConfig (config: AppConfig): AppConfig {
+  return { ...config, limits: { ...config.limits }, plugins: [...(config.plugins ?? [])] }
+}
+
+/** Fills defaults and validates; throws a ConfigError naming every wrong value and its source. */
+export function normalizeConfig (input: AppConfig, sources = new Map<string, string>()): ServerConfig & { stateSecret?: string } {
+  const { stateSecret, plugins = [], ...rest } = input
+  // Plugin entries may hold functions, which TypeBox's Value cannot clone: they are checked by hand.
+  const candidate = Value.Default(ConfigSchema, { ...rest, limits: { ...rest.limits }, plugins: [] }) as ServerConfig
+  const problems = [...Value.Errors(ConfigSchema, candidate)]
+    // A failing union reports its branches too; keep the most specific messages.
+    .filter((error, index, all) => !all.some((other, j) => j !== index && other.path.startsWith(error.path + '/')))
+    .map((error) => {
+      const path = error.path.slice(1).replaceAll('/', '.')
+      const source = sources.get(path)
+      const given = JSON.stringify(error.value)
+      return `  - ${path || '(config)'}${source !== undefined ? ` (from ${source})` : ''}: ${error.message}, got ${given}`
+    })
+  if (problems.length > 0) {
+    throw new ConfigError(`Invalid configuration:\n${[...new Set(problems)].join('\n')}`)
+  }
+  for (const [index, entry] of plugins.entries()) {
+    const valid = entry !== null && typeof entry === 'object' &&
+      ('plugin' in entry ? typeof entry.plugin === 'function' : typeof (entry as { module?: unknown }).module === 'string')
+    if (!valid) {
+      throw new ConfigError(`Invalid configuration:\n  - plugins.${index}: must be { module: "<package or path>" } or { plugin: <Fastify plugin function> }, got ${JSON.stringify(entry)}`)
+    }
+  }
+  return { ...candidate, plugins, stateSecret }
+}
+
+/**
+ * Reads `fastify.config.ts` (or the file named by MCP_CONFIG) from the working
+ * directory and applies the environment.
+ */
+export async function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Promise<ServerConfig & { stateSecret?: string }> {
+  const file = resolve(cwd, env.MCP_CONFIG ?? 'fastify.config.ts')
+  let fileConfig: AppConfig = {}
+  if (existsSync(file)) {
+    const mod = await import(pathToFileURL(file).href) as { default?: AppConfig }
+    if (mod.default === undefined || typeof mod.default !== 'object') {
+      throw new ConfigError(`${file} must export the configuration as its default export (use defineConfig)`)
+    }
+    fileConfig = mod.default
+  } else if (env.MCP_CONFIG !== undefined) {
+    throw new ConfigError(`MCP_CONFIG names ${file}, which does not exist`)
+  }
+  const { config, sources } = applyEnvironment(fileConfig, env)
+  return normalizeConfig(config, sources)
+}

@@ -1,0 +1,78 @@
+/**
+ * The server's configuration: one TypeBox schema gives the defaults, the
+ * validation at start, and the TypeScript type of `fastify.config.ts`.
+ */
+import { Type, type Static } from '@sinclair/typebox'
+import type { FastifyPluginAsync, FastifyPluginCallback } from 'fastify'
+
+const LogLevel = Type.Union([
+  Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'),
+  Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')
+], { default: 'info' })
+
+export const LimitsSchema = Type.Object({
+  bodyLimit: Type.Integer({ minimum: 1024, default: 1_048_576, description: 'Largest accepted request body, in bytes' }),
+  toolTimeoutMs: Type.Integer({ minimum: 1, default: 30_000, description: 'Time limit of a tool, prompt or resource handler (a tool may set its own)' }),
+  maxSessions: Type.Integer({ minimum: 1, default: 10_000, description: 'Legacy sessions held at once' }),
+  sessionIdleMs: Type.Integer({ minimum: 1000, default: 1_800_000, description: 'A legacy session unused this long expires' }),
+  pageSize: Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'Items per page of the list methods' }),
+  listTtlMs: Type.Integer({ minimum: 0, default: 60_000, description: 'Caching hint (ttlMs) on list results' }),
+  sseKeepAliveMs: Type.Integer({ minimum: 0, default: 15_000, description: 'Interval of SSE keep-alive comments (0: off)' }),
+  requestStateTtlMs: Type.Integer({ minimum: 1000, default: 600_000, description: 'How long an MRTR requestState stays valid' }),
+  shutdownDrainMs: Type.Integer({ minimum: 0, default: 10_000, description: 'On shutdown, how long in-flight calls may finish' })
+}, { additionalProperties: false, default: {} })
+
+export const PluginEntrySchema = Type.Union([
+  Type.Object({
+    /** A package name or a path (relative to the working directory). */
+    module: Type.String({ minLength: 1 }),
+    name: Type.Optional(Type.String()),
+    options: Type.Optional(Type.Record(Type.String(), Type.Unknown()))
+  }, { additionalProperties: false }),
+  Type.Object({
+    /** An imported plugin function (tests, embedding). */
+    plugin: Type.Unknown(),
+    name: Type.Optional(Type.String()),
+    options: Type.Optional(Type.Record(Type.String(), Type.Unknown()))
+  }, { additionalProperties: false })
+])
+
+export const ConfigSchema = Type.Object({
+  host: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  port: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+  path: Type.String({ pattern: '^/', default: '/mcp' }),
+  logLevel: LogLevel,
+  serverName: Type.String({ minLength: 1, default: 'mcp-platform' }),
+  serverVersion: Type.String({ minLength: 1, default: '0.1.0' }),
+  instructions: Type.Optional(Type.String()),
+  /** Exact origins allowed to call (`*`: any). Empty: loopback origins only. */
+  allowedOrigins: Type.Array(Type.String(), { default: [] }),
+  /** Host names the server answers to (`*`: any). Default: loopback names when bound to loopback, else any. */
+  allowedHosts: Type.Optional(Type.Array(Type.String())),
+  plugins: Type.Array(PluginEntrySchema, { default: [] }),
+  limits: LimitsSchema
+}, { additionalProperties: false })
+
+export type Limits = Static<typeof LimitsSchema>
+
+/** A plugin entry as written in `fastify.config.ts`. */
+export type PluginEntry =
+  | { module: string, name?: string, options?: Record<string, unknown> }
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  | { plugin: FastifyPluginAsync<any> | FastifyPluginCallback<any>, name?: string, options?: Record<string, unknown> }
+
+/** The full, validated configuration. */
+export type ServerConfig = Omit<Static<typeof ConfigSchema>, 'plugins'> & { plugins: PluginEntry[] }
+
+/** What `fastify.config.ts` exports and `buildApp` accepts: everything optional. */
+export type AppConfig = Partial<Omit<ServerConfig, 'plugins' | 'limits'>> & {
+  plugins?: PluginEntry[]
+  limits?: Partial<Limits>
+  /** Key for MRTR requestState integrity; from MCP_STATE_SECRET in production. */
+  stateSecret?: string
+}
+
+/** Types a config file without changing it. */
+export function defineConfig (config: AppConfig): AppConfig {
+  return config
+}

@@ -1,0 +1,232 @@
+/**
+ * One request being served: its era, what the client declared, how to reach
+ * the client, and its cancellation. `HandlerContext` is the small view of it a
+ * plugin handler gets as `ctx`.
+ */
+import type { FastifyBaseLogger } from 'fastify'
+import type {
+  ElicitRequest, ElicitResult, LoggingLevel, Principal, RequestContext, SampleRequest, SampleResult
+} from '../registry/types.js'
+import { ToolError } from '../registry/tool-error.js'
+import { ErrorCode, ProtocolError, type JsonRpcMessage, type RequestId } from './jsonrpc.js'
+import type { Session } from './sessions.js'
+
+export type Era = 'modern' | 'legacy'
+
+/** What a transport hands the core with each message. */
+export interface TransportContext {
+  readonly transport: 'http' | 'websocket'
+  /** The legacy session (HTTP `Mcp-Session-Id`, or the WebSocket connection once initialized). The core sets it on `initialize`. */
+  session: Session | undefined
+  readonly principal: Principal | undefined
+  readonly logger: FastifyBaseLogger
+  /** The request's own outbound stream (SSE, or the socket); undefined when the client can't receive one. */
+  readonly send: ((message: JsonRpcMessage) => void) | undefined
+  /** Calls in flight on this connection, for `notifications/cancelled` (WebSocket); HTTP uses the session's. */
+  readonly inFlight: Map<RequestId, Call> | undefined
+  /** The call being served, so the transport can abort it when its stream closes. Set by the core. */
+  call?: Call
+  /** Legacy HTTP only: end the SSE response now and let the client resume it with Last-Event-ID. */
+  readonly pollLater?: (retryMs: number) => boolean
+}
+
+export const LOG_LEVELS: readonly LoggingLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency']
+
+interface InputRequest { method: string, params: Record<string, unknown> }
+
+const NEVER = new Promise<never>(() => {})
+
+export class Call {
+  /** Index into LOG_LEVELS of the lowest level the client wants; Infinity: none. */
+  logThreshold = Infinity
+  progressToken: string | number | undefined
+  #lastProgress = -Infinity
+  #controller: AbortController | undefined
+  #abortReason: string | undefined
+  /** The client cancelled (or went away): no response must be sent. */
+  cancelledByClient = false
+
+  /** Modern era: answers the client sent for earlier input requests (from `inputResponses` and `requestState`). */
+  inputResponses: Record<string, unknown> | undefined
+  /** Modern era: input requests the handler made that have no answer yet. */
+  inputRequests: Record<string, InputRequest> | undefined
+  /** Called once when the first unanswered input request is made. */
+  onInputRequired: (() => void) | undefined
+  /** Called when the call is aborted, whatever the reason. */
+  onAbort: ((reason: string) => void) | undefined
+  #inputIndex = 0
+
+  constructor (
+    readonly id: RequestId,
+    readonly method: string,
+    readonly params: Record<string, unknown>,
+    readonly era: Era,
+    readonly tc: TransportContext,
+    readonly clientCapabilities: Record<string, unknown>,
+    readonly logger: FastifyBaseLogger
+  ) {}
+
+  get signal (): AbortSignal {
+    this.#controller ??= new AbortController()
+    if (this.#abortReason !== undefined && !this.#controller.signal.aborted) this.#controller.abort(this.#abortReason)
+    return this.#controller.signal
+  }
+
+  get aborted (): boolean {
+    return this.#abortReason !== undefined
+  }
+
+  get abortReason (): string | undefined {
+    return this.#abortReason
+  }
+
+  abort (reason: string): void {
+    if (this.#abortReason !== undefined) return
+    this.#abortReason = reason
+    this.#controller?.abort(new DOMException(reason, reason === 'timeout' ? 'TimeoutError' : 'AbortError'))
+    this.onAbort?.(reason)
+  }
+
+  /** The client cancelled: stop work and send nothing back. */
+  cancel (reason: string): void {
+    this.cancelledByClient = true
+    this.abort(reason)
+  }
+
+  send (message: JsonRpcMessage): void {
+    if (!this.cancelledByClient) this.tc.send?.(message)
+  }
+
+  progress (progress: number, total?: number, message?: string): void {
+    if (this.progressToken === undefined || this.tc.send === undefined || this.aborted) return
+    // Progress must increase; a handler reporting out of order is ignored rather than breaking clients.
+    if (!(progress > this.#lastProgress)) return
+    this.#lastProgress = progress
+    const params: Record<string, unknown> = { progressToken: this.progressToken, progress }
+    if (total !== undefined) params.total = total
+    if (message !== undefined) params.message = message
+    this.send({ jsonrpc: '2.0', method: 'notifications/progress', params })
+  }
+
+  log (level: LoggingLevel, data: unknown, logger?: string): void {
+    const index = LOG_LEVELS.indexOf(level)
+    if (index < this.logThreshold || this.tc.send === undefined || this.aborted) return
+    const params: Record<string, unknown> = { level, data }
+    if (logger !== undefined) params.logger = logger
+    this.send({ jsonrpc: '2.0', method: 'notifications/message', params })
+  }
+
+  /** Elicitation or sampling, whichever era the client speaks. */
+  async requestInput (method: string, params: Record<string, unknown>, capability: 'elicitation' | 'sampling'): Promise<Record<string, unknown>> {
+    if (this.clientCapabilities[capability] === undefined) {
+      if (this.era === 'modern') {
+        throw new ProtocolError(ErrorCode.MissingRequiredClientCapability,
+          `This request needs the client capability "${capability}", which the request's clientCapabilities do not declare`,
+          { requiredCapabilities: [capability] })
+      }
+      throw new ToolError(`This tool needs a client that supports ${capability}; this client did not declare the "${capability}" capability`)
+    }
+    return this.era === 'modern'
+      ? await this.#inputRound(method, params, capability)
+      : await this.#serverRequest(method, params)
+  }
+
+  /**
+   * Modern era (MRTR): the n-th input request of a handler has the key
+   * `<capability>-<n>`, the same on every round because the handler runs again
+   * from the start. Answered keys return at once; the first unanswered one
+   * ends the round with an InputRequiredResult (see tools.ts), and this
+   * promise never settles: the handler is abandoned and its signal aborted.
+   */
+  #inputRound (method: string, params: Record<string, unknown>, capability: string): Promise<Record<string, unknown>> {
+    const key = `${capability}-${this.#inputIndex++}`
+    const answer = this.inputResponses?.[key]
+    if (answer !== undefined) return Promise.resolve(answer as Record<string, unknown>)
+    const first = this.inputRequests === undefined
+    this.inputRequests ??= {}
+    this.inputRequests[key] = { method, params }
+    if (first) this.onInputRequired?.()
+    return NEVER
+  }
+
+  /** Legacy era: a JSON-RPC request to the client on this request's stream, answered by a POST (HTTP) or a frame (WebSocket). */
+  async #serverRequest (method: string, params: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const session = this.tc.session
+    if (session === undefined || this.tc.send === undefined) {
+      throw new ToolError(`This tool needs to send a ${method} request to the client, but this request has no stream to carry it (send Accept: text/event-stream)`)
+    }
+    if (this.aborted) throw new ToolError(`The request was cancelled (${this.#abortReason})`)
+    const id = session.nextRequestId()
+    return await new Promise((resolve, reject) => {
+      const onAbort = () => {
+        session.pending.delete(id)
+        reject(new ToolError(`The request was cancelled (${this.#abortReason}) while waiting for the client's ${method} answer`))
+      }
+      this.signal.addEventListener('abort', onAbort, { once: true })
+      session.pending.set(id, {
+        resolve: (result) => { this.signal.removeEventListener('abort', onAbort); session.pending.delete(id); resolve(result) },
+        reject: (error) => { this.signal.removeEventListener('abort', onAbort); session.pending.delete(id); reject(error) }
+      })
+      this.send({ jsonrpc: '2.0', id, method, params })
+    })
+  }
+}
+
+/** The `ctx` a plugin handler receives: a narrow view of the Call. */
+export class HandlerContext implements RequestContext {
+  readonly #call: Call
+  readonly #parentLogger: FastifyBaseLogger
+  readonly #owner: string
+  #logger: FastifyBaseLogger | undefined
+
+  constructor (call: Call, parentLogger: FastifyBaseLogger, owner: string) {
+    this.#call = call
+    this.#parentLogger = parentLogger
+    this.#owner = owner
+  }
+
+  /** Created on first use: most calls never log. */
+  get logger (): FastifyBaseLogger {
+    return (this.#logger ??= this.#parentLogger.child({ plugin: this.#owner }))
+  }
+
+  get signal (): AbortSignal {
+    return this.#call.signal
+  }
+
+  get principal (): Principal | undefined {
+    return this.#call.tc.principal
+  }
+
+  progress (progress: number, total?: number, message?: string): void {
+    this.#call.progress(progress, total, message)
+  }
+
+  log (level: LoggingLevel, data: unknown, logger?: string): void {
+    this.#call.log(level, data, logger)
+  }
+
+  async elicit (request: ElicitRequest): Promise<ElicitResult> {
+    const params: Record<string, unknown> = this.#call.era === 'modern'
+      ? { mode: 'form', message: request.message, requestedSchema: request.requestedSchema }
+      : { message: request.message, requestedSchema: request.requestedSchema }
+    const result = await this.#call.requestInput('elicitation/create', params, 'elicitation')
+    if (result.action !== 'accept' && result.action !== 'decline' && result.action !== 'cancel') {
+      throw new ProtocolError(ErrorCode.InvalidParams, 'The client\'s elicitation answer has no valid "action" (accept, decline or cancel)')
+    }
+    return result as unknown as ElicitResult
+  }
+
+  async sample (request: SampleRequest): Promise<SampleResult> {
+    const result = await this.#call.requestInput('sampling/createMessage', { ...request }, 'sampling')
+    if (typeof result.content !== 'object' || result.content === null) {
+      throw new ProtocolError(ErrorCode.InvalidParams, 'The client\'s sampling answer has no "content"')
+    }
+    return result as unknown as SampleResult
+  }
+
+  /** Legacy HTTP: free the connection now; the client resumes the stream later (SSE polling). */
+  pollLater (retryMs = 1000): boolean {
+    return this.#call.tc.pollLater?.(retryMs) ?? false
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * The first look at a parsed message: its JSON-RPC kind and, for requests and
+ * notifications, its protocol era. The rule is the spec's (versioning page):
+ * a message whose `_meta` claims a protocol version is served by that
+ * version's era; `initialize` opens a legacy session; anything else belongs
+ * to the legacy session it arrives in.
+ */
+import { classifyMessage, type MessageKind, type RequestId } from './jsonrpc.js'
+import { isModernVersion, META } from './versions.js'
+import type { Era } from './call.js'
+
+export interface Inbound {
+  readonly kind: MessageKind
+  readonly message: Record<string, unknown>
+  readonly id: RequestId | undefined
+  readonly method: string | undefined
+  readonly params: Record<string, unknown>
+  /** The request's `_meta`, if any. */
+  readonly meta: Record<string, unknown> | undefined
+  readonly era: Era
+  /** The protocol version the message claims in `_meta`, if it does. */
+  readonly claimedVersion: unknown
+}
+
+const EMPTY: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>
+
+export function readInbound (message: unknown): Inbound {
+  const kind = classifyMessage(message)
+  const m = message as Record<string, unknown>
+  const params = (m.params as Record<string, unknown> | undefined) ?? EMPTY
+  const meta = typeof params._meta === 'object' && params._meta !== null ? params._meta as Record<string, unknown> : undefined
+  const claimed = meta === undefined ? undefined : meta[META.protocolVersion]
+  let era: Era = 'legacy'
+  if (kind !== 'response' && claimed !== undefined) {
+    // A claim that is not a string is still a (malformed) modern claim: it is rejected as such.
+    era = typeof claimed !== 'string' || isModernVersion(claimed) ? 'modern' : 'legacy'
+  }
+  return {
+    kind,
+    message: m,
+    id: kind === 'notification' ? undefined : m.id as RequestId,
+    method: kind === 'response' ? undefined : m.method as string,
+    params,
+    meta,
+    era,
+    claimedVersion: claimed
+  }
+}

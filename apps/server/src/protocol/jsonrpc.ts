@@ -1,0 +1,114 @@
+/**
+ * JSON-RPC 2.0 envelopes and the error codes MCP uses. Checks are a few
+ * `typeof`s on purpose: this runs for every message.
+ */
+export type RequestId = string | number
+
+export interface JsonRpcRequest {
+  jsonrpc: '2.0'
+  id: RequestId
+  method: string
+  params?: Record<string, unknown>
+}
+
+export interface JsonRpcNotification {
+  jsonrpc: '2.0'
+  method: string
+  params?: Record<string, unknown>
+}
+
+export interface JsonRpcSuccess {
+  jsonrpc: '2.0'
+  id: RequestId
+  result: Record<string, unknown>
+}
+
+export interface JsonRpcFailure {
+  jsonrpc: '2.0'
+  id: RequestId | null
+  error: { code: number, message: string, data?: unknown }
+}
+
+export type JsonRpcResponse = JsonRpcSuccess | JsonRpcFailure
+export type JsonRpcMessage = JsonRpcRequest | JsonRpcNotification | JsonRpcResponse
+
+export const ErrorCode = {
+  ParseError: -32700,
+  InvalidRequest: -32600,
+  MethodNotFound: -32601,
+  InvalidParams: -32602,
+  InternalError: -32603,
+  /** Legacy (2025-11-25 and earlier) "resource not found"; modern uses InvalidParams. */
+  LegacyResourceNotFound: -32002,
+  HeaderMismatch: -32020,
+  MissingRequiredClientCapability: -32021,
+  UnsupportedProtocolVersion: -32022
+} as const
+
+/** An error that becomes a JSON-RPC error response. */
+export class ProtocolError extends Error {
+  constructor (readonly code: number, message: string, readonly data?: unknown) {
+    super(message)
+  }
+}
+
+export type MessageKind = 'request' | 'notification' | 'response'
+
+function isId (id: unknown): id is RequestId {
+  return typeof id === 'string' || (typeof id === 'number' && Number.isInteger(id))
+}
+
+/**
+ * Classifies a parsed message, or throws a ProtocolError (-32600) saying what
+ * is wrong with its shape. Batches are refused: MCP removed them in 2025-06-18.
+ */
+export function classifyMessage (message: unknown): MessageKind {
+  if (Array.isArray(message)) {
+    throw new ProtocolError(ErrorCode.InvalidRequest, 'JSON-RPC batches are not supported: send one message per request')
+  }
+  if (message === null || typeof message !== 'object') {
+    throw new ProtocolError(ErrorCode.InvalidRequest, 'Invalid request: the body must be a JSON-RPC 2.0 object')
+  }
+  const m = message as Record<string, unknown>
+  if (m.jsonrpc !== '2.0') {
+    throw new ProtocolError(ErrorCode.InvalidRequest, 'Invalid request: "jsonrpc" must be "2.0"')
+  }
+  if (typeof m.method === 'string') {
+    if (m.params !== undefined && (m.params === null || typeof m.params !== 'object' || Array.isArray(m.params))) {
+      throw new ProtocolError(ErrorCode.InvalidRequest, 'Invalid request: "params" must be an object')
+    }
+    if (!('id' in m)) return 'notification'
+    if (!isId(m.id)) {
+      throw new ProtocolError(ErrorCode.InvalidRequest, 'Invalid request: "id" must be a string or an integer (null is not allowed)')
+    }
+    return 'request'
+  }
+  if (m.method !== undefined) {
+    throw new ProtocolError(ErrorCode.InvalidRequest, 'Invalid request: "method" must be a string')
+  }
+  if (isId(m.id) && (('result' in m) !== ('error' in m))) return 'response'
+  throw new ProtocolError(ErrorCode.InvalidRequest, 'Invalid request: a message needs a "method" (request or notification) or an "id" with "result" or "error" (response)')
+}
+
+/** The request id of a message that may be malformed, for the error response. */
+export function idOf (message: unknown): RequestId | null {
+  if (message !== null && typeof message === 'object' && !Array.isArray(message)) {
+    const id = (message as Record<string, unknown>).id
+    if (isId(id)) return id
+  }
+  return null
+}
+
+export function success (id: RequestId, result: Record<string, unknown>): JsonRpcSuccess {
+  return { jsonrpc: '2.0', id, result }
+}
+
+export function failure (id: RequestId | null, code: number, message: string, data?: unknown): JsonRpcFailure {
+  return data === undefined
+    ? { jsonrpc: '2.0', id, error: { code, message } }
+    : { jsonrpc: '2.0', id, error: { code, message, data } }
+}
+
+export function failureFrom (id: RequestId | null, error: ProtocolError): JsonRpcFailure {
+  return failure(id, error.code, error.message, error.data)
+}

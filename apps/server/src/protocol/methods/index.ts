@@ -1,0 +1,38 @@
+/** The method table: one entry per JSON-RPC method, with the era it belongs to. */
+import type { Call } from '../call.js'
+import type { ProtocolCore } from '../dispatcher.js'
+import { complete } from './completion.js'
+import { discover, initialize, ping, setLevel } from './lifecycle.js'
+import { listPrompts, listResources, listResourceTemplates, listTools } from './lists.js'
+import { getPrompt } from './prompts.js'
+import { readResource } from './resources.js'
+import { listen, subscribe, unsubscribe } from './subscriptions.js'
+import { callTool } from './tools.js'
+
+export type MethodHandler = (core: ProtocolCore, call: Call) =>
+  Record<string, unknown> | undefined | Promise<Record<string, unknown> | undefined>
+
+export interface MethodEntry {
+  era: 'both' | 'modern' | 'legacy'
+  handler: MethodHandler
+}
+
+export type MethodTable = ReadonlyMap<string, MethodEntry>
+
+export const methods: MethodTable = new Map<string, MethodEntry>([
+  ['tools/list', { era: 'both', handler: listTools }],
+  ['tools/call', { era: 'both', handler: callTool }],
+  ['resources/list', { era: 'both', handler: listResources }],
+  ['resources/templates/list', { era: 'both', handler: listResourceTemplates }],
+  ['resources/read', { era: 'both', handler: readResource }],
+  ['prompts/list', { era: 'both', handler: listPrompts }],
+  ['prompts/get', { era: 'both', handler: getPrompt }],
+  ['completion/complete', { era: 'both', handler: complete }],
+  ['server/discover', { era: 'modern', handler: discover }],
+  ['subscriptions/listen', { era: 'modern', handler: listen }],
+  ['initialize', { era: 'legacy', handler: initialize }],
+  ['ping', { era: 'legacy', handler: ping }],
+  ['logging/setLevel', { era: 'legacy', handler: setLevel }],
+  ['resources/subscribe', { era: 'legacy', handler: subscribe }],
+  ['resources/unsubscribe', { era: 'legacy', handler: unsubscribe }]
+])

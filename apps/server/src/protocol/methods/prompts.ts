@@ -1,0 +1,40 @@
+/** `prompts/get`: validate the arguments, run the handler, shape the messages. */
+import type { PromptResult } from '../../registry/types.js'
+import type { Call } from '../call.js'
+import type { ProtocolCore } from '../dispatcher.js'
+import { ErrorCode, ProtocolError } from '../jsonrpc.js'
+import { runHandler } from '../run-handler.js'
+import { handlerFailure } from './resources.js'
+
+export async function getPrompt (core: ProtocolCore, call: Call): Promise<Record<string, unknown>> {
+  const { name } = call.params
+  if (typeof name !== 'string') throw new ProtocolError(ErrorCode.InvalidParams, 'Invalid params: "name" (the prompt to get) must be a string')
+  const prompt = core.registry.prompts.get(name)
+  if (prompt === undefined) {
+    throw new ProtocolError(ErrorCode.InvalidParams, `Unknown prompt: "${name}". Call prompts/list to see the available prompts`)
+  }
+  const args = call.params.arguments ?? {}
+  if (typeof args !== 'object' || args === null || Array.isArray(args)) {
+    throw new ProtocolError(ErrorCode.InvalidParams, 'Invalid params: "arguments" must be an object of strings')
+  }
+  if (!prompt.validateArguments(args)) {
+    throw new ProtocolError(ErrorCode.InvalidParams, `Invalid arguments for prompt "${name}": ${prompt.validateArguments.problems()}`)
+  }
+
+  let outcome
+  try {
+    outcome = await runHandler(core, call, { owner: prompt.owner, timeoutMs: undefined, target: name, args }, (ctx) => prompt.handler(args as never, ctx))
+  } catch (error) {
+    throw handlerFailure(call, `Prompt "${name}"`, error)
+  }
+  if ('inputRequired' in outcome) return outcome.inputRequired
+  return promptResult(outcome.value)
+}
+
+function promptResult (value: PromptResult): Record<string, unknown> {
+  if (typeof value === 'string') return { messages: [{ role: 'user', content: { type: 'text', text: value } }] }
+  if (Array.isArray(value)) return { messages: value }
+  const result: Record<string, unknown> = { messages: value.messages }
+  if (value.description !== undefined) result.description = value.description
+  return result
+}

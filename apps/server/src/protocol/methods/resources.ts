@@ -1,0 +1,62 @@
+/** `resources/read`: an exact resource first, then the first matching template. */
+import type { ReadResult, RequestContext } from '../../registry/types.js'
+import { ToolError } from '../../registry/tool-error.js'
+import type { Call } from '../call.js'
+import type { ProtocolCore } from '../dispatcher.js'
+import { ErrorCode, ProtocolError } from '../jsonrpc.js'
+import { formatMs, HandlerAborted, HandlerTimeout, runHandler } from '../run-handler.js'
+
+export async function readResource (core: ProtocolCore, call: Call): Promise<Record<string, unknown>> {
+  const { uri } = call.params
+  if (typeof uri !== 'string') throw new ProtocolError(ErrorCode.InvalidParams, 'Invalid params: "uri" must be a string')
+
+  let owner: string
+  let cache: { ttlMs: number, scope: string } | undefined
+  let read: (ctx: RequestContext) => ReadResult | Promise<ReadResult>
+  const resource = core.registry.resources.get(uri)
+  if (resource !== undefined) {
+    owner = resource.owner
+    cache = resource.definition.cache
+    read = (ctx) => resource.definition.read(uri, ctx)
+  } else {
+    const found = core.registry.matchTemplate(uri)
+    if (found === undefined) {
+      // -32002 was "resource not found" until 2025-11-25; 2026-07-28 uses invalid params.
+      const code = call.era === 'modern' ? ErrorCode.InvalidParams : ErrorCode.LegacyResourceNotFound
+      throw new ProtocolError(code, `Resource not found: "${uri}". Call resources/list and resources/templates/list to see what can be read`, { uri })
+    }
+    owner = found.template.owner
+    cache = found.template.definition.cache
+    read = (ctx) => found.template.definition.read(uri, found.variables, ctx)
+  }
+
+  let outcome
+  try {
+    outcome = await runHandler(core, call, { owner, timeoutMs: undefined, target: uri, args: undefined }, read)
+  } catch (error) {
+    throw handlerFailure(call, `Reading "${uri}"`, error)
+  }
+  if ('inputRequired' in outcome) return outcome.inputRequired
+  const result: Record<string, unknown> = { contents: toContents(uri, outcome.value) }
+  if (call.era === 'modern') {
+    result.ttlMs = cache?.ttlMs ?? 0
+    result.cacheScope = cache?.scope ?? 'private'
+  }
+  return result
+}
+
+function toContents (uri: string, value: ReadResult): Array<Record<string, unknown>> {
+  if (typeof value === 'string') return [{ uri, text: value }]
+  const items = Array.isArray(value) ? value : [value]
+  return items.map((item) => ({ uri, ...item }))
+}
+
+/** A failing prompt or resource handler is a JSON-RPC error (these methods have no error result). */
+export function handlerFailure (call: Call, what: string, error: unknown): ProtocolError {
+  if (error instanceof ProtocolError) return error
+  if (error instanceof ToolError) return new ProtocolError(ErrorCode.InvalidParams, `${what} failed: ${error.message}`)
+  if (error instanceof HandlerTimeout) return new ProtocolError(ErrorCode.InternalError, `${what} timed out after ${formatMs(error.ms)}`)
+  if (error instanceof HandlerAborted) return new ProtocolError(ErrorCode.InternalError, `${what} was cancelled (${error.message})`)
+  call.logger.error({ err: error }, `${what} failed`)
+  return new ProtocolError(ErrorCode.InternalError, `${what} failed: ${error instanceof Error ? error.message : String(error)}`)
+}

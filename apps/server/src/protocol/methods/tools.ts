@@ -1,0 +1,83 @@
+/** `tools/call`: validate, run with a time limit, shape and check the result. */
+import type { RegisteredTool } from '../../registry/registry.js'
+import { ToolError } from '../../registry/tool-error.js'
+import type { ContentBlock } from '../../registry/types.js'
+import type { Call } from '../call.js'
+import type { ProtocolCore } from '../dispatcher.js'
+import { ErrorCode, ProtocolError } from '../jsonrpc.js'
+import { formatMs, HandlerAborted, HandlerTimeout, runHandler } from '../run-handler.js'
+
+const NO_ARGUMENTS: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>
+
+export async function callTool (core: ProtocolCore, call: Call): Promise<Record<string, unknown>> {
+  const { name } = call.params
+  if (typeof name !== 'string') {
+    throw new ProtocolError(ErrorCode.InvalidParams, 'Invalid params: "name" (the tool to call) must be a string')
+  }
+  const tool = core.registry.tools.get(name)
+  if (tool === undefined) {
+    throw new ProtocolError(ErrorCode.InvalidParams, `Unknown tool: "${name}". Call tools/list to see the available tools`)
+  }
+  const args = call.params.arguments ?? NO_ARGUMENTS
+  if (typeof args !== 'object' || args === null || Array.isArray(args)) {
+    throw new ProtocolError(ErrorCode.InvalidParams, 'Invalid params: "arguments" must be an object')
+  }
+  // Invalid arguments are a tool execution error, so the model can read the problem and retry.
+  if (!tool.validateInput(args)) {
+    return errorResult(`Invalid arguments for tool "${name}": ${tool.validateInput.problems()}`)
+  }
+
+  let outcome
+  try {
+    outcome = await runHandler(core, call, { owner: tool.owner, timeoutMs: tool.timeoutMs, target: name, args }, (ctx) => tool.handler(args as never, ctx))
+  } catch (error) {
+    return failedResult(call, tool, error)
+  }
+  if ('inputRequired' in outcome) return outcome.inputRequired
+  return toolResult(call, tool, outcome.value)
+}
+
+function errorResult (text: string): Record<string, unknown> {
+  return { content: [{ type: 'text', text }], isError: true }
+}
+
+function failedResult (call: Call, tool: RegisteredTool, error: unknown): Record<string, unknown> {
+  if (error instanceof ProtocolError) throw error
+  if (error instanceof ToolError) return errorResult(error.message)
+  if (error instanceof HandlerTimeout) {
+    call.logger.warn({ tool: tool.name, timeoutMs: error.ms }, 'tool timed out')
+    return errorResult(`Tool "${tool.name}" timed out after ${formatMs(error.ms)} and was stopped`)
+  }
+  if (error instanceof HandlerAborted || call.aborted) {
+    return errorResult(`Tool "${tool.name}" was cancelled (${call.abortReason ?? 'aborted'})`)
+  }
+  call.logger.error({ err: error, tool: tool.name, plugin: tool.owner }, 'tool handler threw')
+  const message = error instanceof Error ? error.message : String(error)
+  return errorResult(`Tool "${tool.name}" failed: ${message}`)
+}
+
+/** Accepts the shorthand forms a handler may return and checks `structuredContent` against the output schema. */
+function toolResult (call: Call, tool: RegisteredTool, value: unknown): Record<string, unknown> {
+  if (typeof value === 'string') return { content: [{ type: 'text', text: value }] }
+  if (value === null || typeof value !== 'object') {
+    throw new ProtocolError(ErrorCode.InternalError, `Tool "${tool.name}" returned ${value === null ? 'null' : typeof value}; a handler must return a string or a result object`)
+  }
+  const given = value as { text?: string, content?: ContentBlock[], structuredContent?: unknown, isError?: boolean, _meta?: Record<string, unknown> }
+  const result: Record<string, unknown> = {}
+  if (given.content !== undefined) result.content = given.content
+  else if (given.text !== undefined) result.content = [{ type: 'text', text: given.text }]
+  else if (given.structuredContent !== undefined) result.content = [{ type: 'text', text: JSON.stringify(given.structuredContent) }]
+  else result.content = []
+  if (given.isError === true) {
+    result.isError = true
+  } else if (tool.validateOutput !== undefined) {
+    if (given.structuredContent === undefined || !tool.validateOutput(given.structuredContent)) {
+      const problem = given.structuredContent === undefined ? 'it is missing' : tool.validateOutput.problems()
+      call.logger.error({ tool: tool.name, plugin: tool.owner, problem }, 'tool result does not match its output schema')
+      throw new ProtocolError(ErrorCode.InternalError, `Tool "${tool.name}" returned structuredContent that does not match its output schema: ${problem}`)
+    }
+  }
+  if (given.structuredContent !== undefined) result.structuredContent = given.structuredContent
+  if (given._meta !== undefined) result._meta = given._meta
+  return result
+}

@@ -1,0 +1,95 @@
+/**
+ * Sealed `requestState` for multi round-trip requests (2026-07-28 MRTR).
+ *
+ * The state travels through the client, so it is attacker-controlled input:
+ * it is HMAC-SHA256 signed with a server key, and binds the caller, an expiry
+ * and the request it belongs to (method, name and a digest of the arguments),
+ * as the spec's MRTR security section asks. It carries the input responses of
+ * earlier rounds, so any instance holding the key can continue the request.
+ */
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
+import { ErrorCode, ProtocolError } from './jsonrpc.js'
+
+export interface StateBinding {
+  method: string
+  /** Tool or prompt name, or resource URI. */
+  target: string
+  args: unknown
+  principalId: string | undefined
+}
+
+interface Payload {
+  v: 1
+  m: string
+  t: string
+  d: string
+  p: string | null
+  e: number
+  /** Input responses gathered in earlier rounds. */
+  r: Record<string, unknown>
+}
+
+export class RequestStateSealer {
+  readonly #key: Buffer
+  readonly #ttlMs: number
+
+  constructor (key: Buffer, ttlMs: number) {
+    this.#key = key
+    this.#ttlMs = ttlMs
+  }
+
+  seal (binding: StateBinding, responses: Record<string, unknown>): string {
+    const payload: Payload = {
+      v: 1,
+      m: binding.method,
+      t: binding.target,
+      d: digest(binding.args),
+      p: binding.principalId ?? null,
+      e: Date.now() + this.#ttlMs,
+      r: responses
+    }
+    const body = Buffer.from(JSON.stringify(payload)).toString('base64url')
+    return `${body}.${this.#mac(body)}`
+  }
+
+  /** The responses carried by a valid state, or a -32602 error saying why it was refused. */
+  open (state: unknown, binding: StateBinding): Record<string, unknown> {
+    if (typeof state !== 'string') throw invalid('it must be the string the server returned')
+    const dot = state.indexOf('.')
+    const body = state.slice(0, dot)
+    const mac = Buffer.from(state.slice(dot + 1), 'base64url')
+    const expected = Buffer.from(this.#mac(body), 'base64url')
+    if (dot < 0 || mac.length !== expected.length || !timingSafeEqual(mac, expected)) {
+      throw invalid('its signature does not verify (was it modified, or issued by a server with another MCP_STATE_SECRET?)')
+    }
+    const payload = JSON.parse(Buffer.from(body, 'base64url').toString()) as Payload
+    if (payload.e < Date.now()) throw invalid('it has expired; send the request again without requestState')
+    if (payload.p !== (binding.principalId ?? null)) throw invalid('it was issued to another caller')
+    if (payload.m !== binding.method || payload.t !== binding.target || payload.d !== digest(binding.args)) {
+      throw invalid('it belongs to a different request (method, name or arguments changed)')
+    }
+    return payload.r
+  }
+
+  #mac (body: string): string {
+    return createHmac('sha256', this.#key).update(body).digest('base64url')
+  }
+}
+
+function invalid (why: string): ProtocolError {
+  return new ProtocolError(ErrorCode.InvalidParams, `Invalid requestState: ${why}`)
+}
+
+/** A digest of the arguments, independent of key order. */
+function digest (value: unknown): string {
+  return createHash('sha256').update(stableStringify(value) ?? 'undefined').digest('base64url')
+}
+
+function stableStringify (value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value)
+  if (Array.isArray(value)) return `[${value.map((item) => stableStringify(item) ?? 'null').join(',')}]`
+  const entries = Object.keys(value).sort()
+    .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
+    .map((key) => `${JSON.stringify(key)}:${stableStringify((value as Record<string, unknown>)[key])}`)
+  return `{${entries.join(',')}}`
+}

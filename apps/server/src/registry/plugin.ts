@@ -1,0 +1,38 @@
+/**
+ * The one decorator every tool plugin shares: `app.mcp`. It is the only reason
+ * for `fastify-plugin` here: the decorator must escape encapsulation, while
+ * the tool plugins themselves stay encapsulated.
+ *
+ * `app.mcp` is a getter, so each plugin gets a view of the registry that
+ * records which plugin registered what (duplicate names are reported with
+ * both plugins' names).
+ */
+import fp from 'fastify-plugin'
+import type { FastifyInstance } from 'fastify'
+import type { Registry } from './registry.js'
+import type { McpRegistry } from './types.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The MCP registry: register tools, resources, resource templates and prompts. */
+    readonly mcp: McpRegistry
+  }
+}
+
+/** Set by the plugin loader on each tool plugin's instance (inherited by its children). */
+export const kPluginOwner = Symbol('mcp.pluginOwner')
+
+export const registryPlugin = fp<{ registry: Registry }>(async (app, { registry }) => {
+  const views = new WeakMap<object, McpRegistry>()
+  app.decorate('mcp', {
+    getter (this: FastifyInstance) {
+      let view = views.get(this)
+      if (view === undefined) {
+        const owner = (this as unknown as Record<symbol, string | undefined>)[kPluginOwner] ?? this.pluginName
+        view = registry.scoped(owner)
+        views.set(this, view)
+      }
+      return view
+    }
+  })
+}, { name: 'mcp-registry', fastify: '5.x' })

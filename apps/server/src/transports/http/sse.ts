@@ -1,0 +1,141 @@
+/**
+ * A Server-Sent Events response stream. Resumable streams (legacy era) give
+ * every event an id kept in the EventStore, so a client that lost the
+ * connection can resume it with `Last-Event-ID` on a new GET; the stream then
+ * continues on that connection.
+ */
+import type { ServerResponse } from 'node:http'
+import type { EventStore } from '../../state/event-store.js'
+
+export interface SseOptions {
+  /** Headers sent with the stream (e.g. Mcp-Session-Id). */
+  headers: Record<string, string>
+  keepAliveMs: number
+  /** Set for resumable streams. */
+  resumable?: { store: EventStore, streamId: string, primeWithRetryMs: number | undefined }
+}
+
+export const SSE_HEADERS = {
+  'content-type': 'text/event-stream',
+  'cache-control': 'no-cache, no-transform',
+  connection: 'keep-alive',
+  // Tells nginx and similar proxies not to buffer the stream.
+  'x-accel-buffering': 'no'
+} as const
+
+export class SseStream {
+  #raw: ServerResponse | undefined
+  #keepAlive: NodeJS.Timeout | undefined
+  #tail: Promise<unknown> = Promise.resolve()
+  #ended = false
+  readonly #options: SseOptions
+
+  constructor (raw: ServerResponse, options: SseOptions) {
+    this.#options = options
+    this.#raw = raw
+    raw.writeHead(200, { ...SSE_HEADERS, ...options.headers })
+    raw.flushHeaders()
+    const resumable = options.resumable
+    if (resumable?.primeWithRetryMs !== undefined) {
+      // The priming event gives the client an id to resume from before anything else is sent.
+      this.#enqueue('', resumable.primeWithRetryMs)
+    }
+    this.#startKeepAlive()
+  }
+
+  get ended (): boolean {
+    return this.#ended
+  }
+
+  get connected (): boolean {
+    return this.#raw !== undefined && !this.#raw.destroyed
+  }
+
+  write (message: unknown): void {
+    if (this.#ended) return
+    this.#enqueue(JSON.stringify(message), undefined)
+  }
+
+  /** The final message: written, then the response ends. */
+  finish (message: unknown): void {
+    this.write(message)
+    this.end()
+  }
+
+  end (): void {
+    if (this.#ended) return
+    this.#ended = true
+    this.#tail = this.#tail.then(() => {
+      this.#stopKeepAlive()
+      // Stored events stay until the store expires them, for a client that reconnects late.
+      this.#raw?.end()
+      this.#raw = undefined
+    })
+  }
+
+  /** Ends the connection but not the stream: events keep being stored for a resume (SSE polling). */
+  detach (retryMs?: number): void {
+    const raw = this.#raw
+    if (raw === undefined) return
+    this.#raw = undefined
+    this.#stopKeepAlive()
+    if (retryMs !== undefined && !raw.destroyed) raw.write(`retry: ${retryMs}\n\n`)
+    raw.end()
+  }
+
+  /** A resuming client's connection: replayed events first, then live ones. */
+  attach (raw: ServerResponse, replay: Array<{ id: string, message: unknown }>): void {
+    this.#tail = this.#tail.then(() => {
+      raw.writeHead(200, { ...SSE_HEADERS, ...this.#options.headers })
+      raw.flushHeaders()
+      for (const event of replay) raw.write(sseFrame(event.id, event.message))
+      if (this.#ended) {
+        raw.end()
+        return
+      }
+      this.#raw = raw
+      this.#startKeepAlive()
+    })
+  }
+
+  #enqueue (data: string, retryMs: number | undefined): void {
+    const resumable = this.#options.resumable
+    if (resumable === undefined) {
+      const raw = this.#raw
+      if (raw !== undefined && !raw.destroyed) raw.write(frame(undefined, data, retryMs))
+      return
+    }
+    // Ids come from the store, so writes are chained to keep their order.
+    this.#tail = this.#tail.then(async () => {
+      const id = await resumable.store.append(resumable.streamId, data === '' ? '' : JSON.parse(data))
+      const raw = this.#raw
+      if (raw !== undefined && !raw.destroyed) raw.write(frame(id, data, retryMs))
+    })
+  }
+
+  #startKeepAlive (): void {
+    if (this.#options.keepAliveMs <= 0) return
+    this.#keepAlive = setInterval(() => {
+      const raw = this.#raw
+      if (raw !== undefined && !raw.destroyed) raw.write(':\n\n')
+    }, this.#options.keepAliveMs)
+    this.#keepAlive.unref()
+  }
+
+  #stopKeepAlive (): void {
+    if (this.#keepAlive !== undefined) clearInterval(this.#keepAlive)
+    this.#keepAlive = undefined
+  }
+}
+
+/** A stored event as sent on the wire (an empty message is a priming event). */
+export function sseFrame (id: string, message: unknown): string {
+  return frame(id, message === '' ? '' : JSON.stringify(message), undefined)
+}
+
+function frame (id: string | undefined, data: string, retryMs: number | undefined): string {
+  let text = ''
+  if (id !== undefined) text += `id: ${id}\n`
+  if (retryMs !== undefined) text += `retry: ${retryMs}\n`
+  return `${text}event: message\ndata: ${data}\n\n`
+}

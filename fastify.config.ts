@@ -1,0 +1,23 @@
+/**
+ * The server's configuration. Every value can be overridden from the
+ * environment (see the README's configuration table); secrets such as
+ * MCP_STATE_SECRET or DATABASE_URL come only from the environment.
+ */
+import { defineConfig } from '@mcp-platform/server'
+
+export default defineConfig({
+  host: '127.0.0.1',
+  port: 3000,
+  path: '/mcp',
+  serverName: 'mcp-platform',
+  instructions: 'Tools: calculate (arithmetic), weather_current / weather_forecast (Open-Meteo), db_query / db_list_tables / db_describe_table (read-only SQL).',
+  plugins: [
+    { module: '@mcp-platform/calculator' }
+  ],
+  limits: {
+    bodyLimit: 1_048_576,
+    toolTimeoutMs: 30_000
+  },
+  // Browser origins allowed to call the server; empty means loopback origins only.
+  allowedOrigins: []
+})
