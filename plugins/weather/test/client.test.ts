@@ -264,6 +264,15 @@ t.test('an oversized body is refused', async (t) => {
   await t.rejects(client.getJson(`${server.url}/x`, { ttlMs: 0, parse: identity }), new UpstreamResponseError('response larger than 100 bytes'))
 })
 
+t.test('close() ends the kept-alive connections', async (t) => {
+  const { server, client } = await setup(t)
+  await client.getJson(`${server.url}/v1/search?name=Berlin`, { ttlMs: 0, parse: identity })
+  t.equal(server.openConnections(), 1, 'kept alive after the response')
+  await client.close()
+  await server.allConnectionsClosed()
+  t.equal(server.openConnections(), 0)
+})
+
 t.test('a closed client refuses new calls', async (t) => {
   const { server, client } = await setup(t)
   await client.close()

@@ -26,6 +26,8 @@ export interface ReplayServer {
   readonly requests: SeenRequest[]
   /** TCP connections accepted so far. */
   readonly connections: () => number
+  /** TCP connections currently open. */
+  readonly openConnections: () => number
   /** Requests whose connection closed before a response was sent. */
   readonly aborted: SeenRequest[]
   /** Swap the routing for the next requests. */
@@ -34,6 +36,8 @@ export interface ReplayServer {
   nextRequest: () => Promise<SeenRequest>
   /** Resolves once some request has been aborted by the client. */
   nextAbort: () => Promise<SeenRequest>
+  /** Resolves once no connection is open (at once if none is). */
+  allConnectionsClosed: () => Promise<void>
   close: () => Promise<void>
 }
 
@@ -77,6 +81,8 @@ export async function startReplayServer (route: Route = openMeteo): Promise<Repl
   const aborted: SeenRequest[] = []
   const socketIds = new WeakMap<Socket, number>()
   let connections = 0
+  const open = new Set<Socket>()
+  let idleWaiters: Array<() => void> = []
   let requestWaiters: Array<(seen: SeenRequest) => void> = []
   let abortWaiters: Array<(seen: SeenRequest) => void> = []
 
@@ -104,6 +110,14 @@ export async function startReplayServer (route: Route = openMeteo): Promise<Repl
   server.on('connection', (socket: Socket) => {
     connections++
     socketIds.set(socket, connections)
+    open.add(socket)
+    socket.on('close', () => {
+      open.delete(socket)
+      if (open.size > 0) return
+      const waiters = idleWaiters
+      idleWaiters = []
+      for (const resolve of waiters) resolve()
+    })
   })
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
@@ -115,9 +129,14 @@ export async function startReplayServer (route: Route = openMeteo): Promise<Repl
     requests,
     aborted,
     connections: () => connections,
+    openConnections: () => open.size,
     route,
     nextRequest: async () => await new Promise((resolve) => { requestWaiters.push(resolve) }),
     nextAbort: async () => await new Promise((resolve) => { abortWaiters.push(resolve) }),
+    allConnectionsClosed: async () => {
+      if (open.size === 0) return
+      await new Promise<void>((resolve) => { idleWaiters.push(resolve) })
+    },
     close: async () => {
       server.closeAllConnections()
       server.close()
