@@ -117,6 +117,12 @@ export interface RequestContext {
   elicit (request: ElicitRequest): Promise<ElicitResult>
   /** Ask the client's model for a completion (the client must support sampling). */
   sample (request: SampleRequest): Promise<SampleResult>
+  /**
+   * For long-running tools: free the HTTP connection now and let the client
+   * pick the result up later (2025-11-25 SSE polling). Returns false where it
+   * does not apply (other eras and transports); the call goes on either way.
+   */
+  pollLater (retryMs?: number): boolean
 }
 
 /** A tool's handler returns a string, content blocks, or a result object. */

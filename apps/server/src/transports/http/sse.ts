@@ -75,12 +75,15 @@ export class SseStream {
 
   /** Ends the connection but not the stream: events keep being stored for a resume (SSE polling). */
   detach (retryMs?: number): void {
-    const raw = this.#raw
-    if (raw === undefined) return
-    this.#raw = undefined
-    this.#stopKeepAlive()
-    if (retryMs !== undefined && !raw.destroyed) raw.write(`retry: ${retryMs}\n\n`)
-    raw.end()
+    // Chained after pending writes, so the client has every event id before the connection ends.
+    this.#tail = this.#tail.then(() => {
+      const raw = this.#raw
+      if (raw === undefined) return
+      this.#raw = undefined
+      this.#stopKeepAlive()
+      if (retryMs !== undefined && !raw.destroyed) raw.write(`retry: ${retryMs}\n\n`)
+      raw.end()
+    })
   }
 
   /** A resuming client's connection: replayed events first, then live ones. */

@@ -1,0 +1,57 @@
+/**
+ * Starts the server the way `npm start` does, as a child process on a free
+ * port, and stops it when the test ends.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { fileURLToPath } from 'node:url'
+import type { Test } from 'tap'
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+
+export interface ServerProcess {
+  url: string
+  port: number
+  child: ChildProcess
+  /** Every log line the server printed so far. */
+  logs: string[]
+  stop (): Promise<number | null>
+}
+
+export async function startServer (t: Test, env: Record<string, string> = {}): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/server/src/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', MCP_STATE_SECRET: 'test-secret', ...env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  const logs: string[] = []
+  let exited = false
+  child.on('exit', () => { exited = true })
+
+  const url = await new Promise<string>((resolve, reject) => {
+    const onLine = (line: string) => {
+      logs.push(line)
+      const match = /MCP server listening on (http:\/\/\S+)"/.exec(line)
+      if (match !== null) resolve(match[1])
+    }
+    let buffer = ''
+    const read = (chunk: Buffer) => {
+      buffer += chunk.toString()
+      const lines = buffer.split('\n')
+      buffer = lines.pop() ?? ''
+      lines.forEach(onLine)
+    }
+    child.stdout!.on('data', read)
+    child.stderr!.on('data', read)
+    child.once('exit', (code) => reject(new Error(`server exited with ${code} before listening:\n${logs.join('\n')}${buffer}`)))
+  })
+
+  const stop = async () => {
+    if (exited) return child.exitCode
+    child.kill('SIGTERM')
+    const [code] = await once(child, 'exit') as [number | null]
+    return code
+  }
+  t.teardown(async () => { await stop() })
+  return { url, port: Number(new URL(url).port), child, logs, stop }
+}
