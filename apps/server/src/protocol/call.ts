@@ -9,6 +9,7 @@ import type {
 } from '../registry/types.js'
 import { ToolError } from '../registry/tool-error.js'
 import { ErrorCode, ProtocolError, type JsonRpcMessage, type RequestId } from './jsonrpc.js'
+import type { Execution } from './run-handler.js'
 import type { Session } from './sessions.js'
 
 export type Era = 'modern' | 'legacy'
@@ -50,9 +51,9 @@ export class Call {
   inputResponses: Record<string, unknown> | undefined
   /** Modern era: input requests the handler made that have no answer yet. */
   inputRequests: Record<string, InputRequest> | undefined
-  /** Called once when the first unanswered input request is made. */
-  onInputRequired: (() => void) | undefined
-  /** Called when the call is aborted, whatever the reason. */
+  /** The handler run in progress (tools, prompts, resources), told about aborts and input requests. */
+  execution: Execution | undefined
+  /** Called when the call is aborted, whatever the reason (long-lived requests such as subscriptions). */
   onAbort: ((reason: string) => void) | undefined
   #inputIndex = 0
 
@@ -84,6 +85,7 @@ export class Call {
     if (this.#abortReason !== undefined) return
     this.#abortReason = reason
     this.#controller?.abort(new DOMException(reason, reason === 'timeout' ? 'TimeoutError' : 'AbortError'))
+    this.execution?.aborted(reason)
     this.onAbort?.(reason)
   }
 
@@ -145,7 +147,7 @@ export class Call {
     const first = this.inputRequests === undefined
     this.inputRequests ??= {}
     this.inputRequests[key] = { method, params }
-    if (first) this.onInputRequired?.()
+    if (first) this.execution?.inputRequired()
     return NEVER
   }
 

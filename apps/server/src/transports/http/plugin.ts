@@ -8,14 +8,14 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { ServerResponse } from 'node:http'
 import type { Principal } from '../../registry/types.js'
-import type { JsonRpcMessage, RequestId } from '../../protocol/jsonrpc.js'
+import type { JsonRpcMessage } from '../../protocol/jsonrpc.js'
 import { ErrorCode, failure } from '../../protocol/jsonrpc.js'
 import type { ProtocolCore } from '../../protocol/dispatcher.js'
-import type { TransportContext } from '../../protocol/call.js'
 import type { Session } from '../../protocol/sessions.js'
 import { isModernVersion, LEGACY_VERSIONS } from '../../protocol/versions.js'
 import type { EventStore } from '../../state/event-store.js'
 import { checkModernHeaders } from './headers.js'
+import { HttpExchange, type StreamSettings } from './exchange.js'
 import { SSE_HEADERS, SseStream, sseFrame } from './sse.js'
 
 export interface HttpTransportOptions {
@@ -31,15 +31,13 @@ export interface HttpTransportOptions {
   principalOf: (request: FastifyRequest) => Principal | undefined
 }
 
-interface Accepts { json: boolean, sse: boolean }
+/** No Accept header means anything; `*\/*` and `type/*` count. */
+function acceptsJson (header: string | undefined): boolean {
+  return header === undefined || header === '' || header.includes('application/json') || header.includes('*/*') || header.includes('application/*')
+}
 
-function accepts (header: string | undefined): Accepts {
-  if (header === undefined || header === '') return { json: true, sse: true }
-  const any = header.includes('*/*')
-  return {
-    json: any || header.includes('application/json') || header.includes('application/*'),
-    sse: any || header.includes('text/event-stream') || header.includes('text/*')
-  }
+function acceptsSse (header: string | undefined): boolean {
+  return header === undefined || header === '' || header.includes('text/event-stream') || header.includes('*/*') || header.includes('text/*')
 }
 
 function single (value: string | string[] | undefined): string | undefined {
@@ -51,6 +49,13 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
   /** Legacy SSE streams whose request is still running, for resumption by `Last-Event-ID`. */
   const liveStreams = new Map<string, SseStream>()
   let streamCounter = 0
+  const streams: StreamSettings = {
+    keepAliveMs: options.keepAliveMs,
+    sseRetryMs: options.sseRetryMs,
+    eventStore,
+    liveStreams,
+    nextStreamId: () => ++streamCounter
+  }
 
   // Only JSON bodies: anything else is answered 415 by Fastify (mapped to JSON-RPC below).
   app.removeContentTypeParser('text/plain')
@@ -97,8 +102,8 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
     const inbound = core.read(request.body)
     if ('status' in inbound) return reply.code(inbound.status).send(inbound.response)
     const isRequest = inbound.kind === 'request'
-    const accept = accepts(request.headers.accept)
-    if (isRequest && !(accept.json && accept.sse)) {
+    const accept = request.headers.accept
+    if (isRequest && !(acceptsJson(accept) && acceptsSse(accept))) {
       return reply.code(406).send(failure(inbound.id ?? null, ErrorCode.InvalidRequest,
         'Not Acceptable: the Accept header must list both application/json and text/event-stream'))
     }
@@ -126,90 +131,26 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
       if (session === undefined) return reply
     }
 
+    const exchange = new HttpExchange(reply, session, options.principalOf(request), request.log, streams)
     if (!isRequest) {
-      await core.dispatch(inbound, contextFor(request, session, undefined, undefined))
+      await core.dispatch(inbound, exchange)
       return reply.code(202).send()
     }
-    return await serveRequest(request, reply, inbound.id as RequestId, session, inbound)
-  })
-
-  /**
-   * Answers with plain JSON unless the request produces messages before its
-   * result (progress, logs, server requests, subscriptions): then the
-   * response becomes an SSE stream at the first such message.
-   */
-  async function serveRequest (request: FastifyRequest, reply: FastifyReply, id: RequestId, session: Session | undefined, inbound: Parameters<ProtocolCore['dispatch']>[0]) {
-    const raw = reply.raw
-    let stream: SseStream | undefined
-    let streamId: string | undefined
-    const resumable = session !== undefined
-
-    const openStream = (): SseStream => {
-      if (stream !== undefined) return stream
-      reply.hijack()
-      const headers: Record<string, string> = {}
-      if (session !== undefined) headers['mcp-session-id'] = session.id
-      if (resumable) {
-        streamId = `${session!.id}_${++streamCounter}`
-        stream = new SseStream(raw, {
-          headers,
-          keepAliveMs: options.keepAliveMs,
-          resumable: {
-            store: eventStore,
-            streamId,
-            // Priming events arrived with 2025-11-25; older clients get plain streams.
-            primeWithRetryMs: session!.data.protocolVersion >= '2025-11-25' ? options.sseRetryMs : undefined
-          }
-        })
-        liveStreams.set(streamId, stream)
-      } else {
-        stream = new SseStream(raw, { headers, keepAliveMs: options.keepAliveMs })
-      }
-      return stream
-    }
-
-    const tc = contextFor(request, session,
-      (message) => openStream().write(message),
-      resumable
-        ? (retryMs) => { openStream().detach(retryMs); return true }
-        : undefined)
-
-    raw.on('close', () => {
-      if (raw.writableFinished) return
-      // Legacy streams with event ids can be resumed: the request goes on. Otherwise the close is a cancellation.
-      if (stream !== undefined && resumable) return
-      tc.call?.cancel('the client closed the connection')
-    })
-
-    const outcome = await core.dispatch(inbound, tc)
+    exchange.watch()
+    const outcome = await core.dispatch(inbound, exchange)
+    const stream = exchange.stream
     if (stream !== undefined) {
       if (outcome.response !== undefined) stream.finish(outcome.response)
       else stream.end()
-      if (streamId !== undefined) liveStreams.delete(streamId)
+      exchange.release()
       return
     }
-    if (raw.destroyed) return
-    if (tc.session !== undefined && inbound.method === 'initialize') reply.header('mcp-session-id', tc.session.id)
+    exchange.release()
+    if (reply.raw.destroyed) return
+    if (exchange.session !== undefined && inbound.method === 'initialize') reply.header('mcp-session-id', exchange.session.id)
     if (outcome.response === undefined) return reply.code(204).send()
     return reply.code(outcome.status).send(outcome.response)
-  }
-
-  function contextFor (
-    request: FastifyRequest,
-    session: Session | undefined,
-    send: ((message: JsonRpcMessage) => void) | undefined,
-    pollLater: ((retryMs: number) => boolean) | undefined
-  ): TransportContext {
-    return {
-      transport: 'http',
-      session,
-      principal: options.principalOf(request),
-      logger: request.log,
-      send,
-      inFlight: undefined,
-      pollLater
-    }
-  }
+  })
 
   app.get(options.path, async (request, reply) => {
     if (request.headers['mcp-session-id'] === undefined) {
@@ -217,7 +158,7 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
         'Method Not Allowed: GET opens the notification stream of a 2025-era session (send Mcp-Session-Id); ' +
         '2026-07-28 clients POST subscriptions/listen instead'))
     }
-    if (!accepts(request.headers.accept).sse) {
+    if (!acceptsSse(request.headers.accept)) {
       return reply.code(406).send(failure(null, ErrorCode.InvalidRequest, 'Not Acceptable: the Accept header must list text/event-stream'))
     }
     const session = await sessionOf(request, reply)

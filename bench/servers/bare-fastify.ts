@@ -1,0 +1,22 @@
+/**
+ * Baseline: a bare Fastify route doing the same JSON-RPC work as the MCP
+ * server's `tools/call calculate` — parse the body, check the envelope,
+ * evaluate, answer the same result — and nothing else.
+ */
+import Fastify, { LogController } from 'fastify'
+import { evaluate } from '../../plugins/calculator/src/evaluate.js'
+
+const app = Fastify({ logger: { level: 'warn' }, logController: new LogController({ disableRequestLogging: true }) })
+
+app.post('/mcp', async (request, reply) => {
+  const body = request.body as { jsonrpc?: string, id?: number, method?: string, params?: { name?: string, arguments?: { expression?: string } } }
+  if (body.jsonrpc !== '2.0' || body.method !== 'tools/call' || body.params?.name !== 'calculate') {
+    return reply.code(400).send({ jsonrpc: '2.0', id: null, error: { code: -32600, message: 'Invalid request' } })
+  }
+  const result = evaluate(String(body.params.arguments?.expression))
+  return { jsonrpc: '2.0', id: body.id, result: { content: [{ type: 'text', text: String(result) }], structuredContent: { result } } }
+})
+
+await app.listen({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1' })
+process.stdout.write(`READY ${(app.server.address() as { port: number }).port}\n`)
+process.on('SIGINT', () => process.exit(0))
