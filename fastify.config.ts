@@ -12,7 +12,9 @@ export default defineConfig({
   serverName: 'mcp-platform',
   instructions: 'Tools: calculate (arithmetic), weather_current / weather_forecast (Open-Meteo), db_query / db_list_tables / db_describe_table (read-only SQL).',
   plugins: [
-    { module: '@mcp-platform/calculator' }
+    { module: '@mcp-platform/calculator' },
+    // Upstream URLs: WEATHER_API_URL, GEOCODING_API_URL (default: Open-Meteo's public API).
+    { module: '@mcp-platform/weather' }
   ],
   limits: {
     bodyLimit: 1_048_576,
