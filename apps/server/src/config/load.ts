@@ -25,7 +25,13 @@ export const ENVIRONMENT: ReadonlyArray<{ name: string, path: string, kind: 'str
   { name: 'MCP_LIST_TTL_MS', path: 'limits.listTtlMs', kind: 'integer' },
   { name: 'MCP_SSE_KEEPALIVE_MS', path: 'limits.sseKeepAliveMs', kind: 'integer' },
   { name: 'MCP_REQUEST_STATE_TTL_MS', path: 'limits.requestStateTtlMs', kind: 'integer' },
-  { name: 'MCP_SHUTDOWN_DRAIN_MS', path: 'limits.shutdownDrainMs', kind: 'integer' }
+  { name: 'MCP_SHUTDOWN_DRAIN_MS', path: 'limits.shutdownDrainMs', kind: 'integer' },
+  { name: 'MCP_WS_MAX_MESSAGE_BYTES', path: 'limits.wsMaxMessageBytes', kind: 'integer' },
+  { name: 'MCP_WS_MAX_IN_FLIGHT', path: 'limits.wsMaxInFlight', kind: 'integer' },
+  { name: 'MCP_WS_PING_INTERVAL_MS', path: 'limits.wsPingIntervalMs', kind: 'integer' },
+  { name: 'MCP_WS_IDLE_TIMEOUT_MS', path: 'limits.wsIdleTimeoutMs', kind: 'integer' },
+  { name: 'MCP_WS_MAX_BUFFERED_BYTES', path: 'limits.wsMaxBufferedBytes', kind: 'integer' },
+  { name: 'MCP_WS_DRAIN_MS', path: 'limits.wsDrainMs', kind: 'integer' }
 ]
 
 export class ConfigError extends Error {
@@ -81,7 +87,11 @@ export function normalizeConfig (input: AppConfig, sources = new Map<string, str
       const path = error.path.slice(1).replaceAll('/', '.')
       const source = sources.get(path)
       const given = JSON.stringify(error.value)
-      return `  - ${path || '(config)'}${source !== undefined ? ` (from ${source})` : ''}: ${error.message}, got ${given}`
+      const choices = (error.schema.anyOf as Array<{ const?: unknown }> | undefined)?.map((option) => option.const)
+      const message = choices !== undefined && choices.every((choice) => typeof choice === 'string')
+        ? `must be one of ${choices.join(', ')}`
+        : error.message
+      return `  - ${path || '(config)'}${source !== undefined ? ` (from ${source})` : ''}: ${message}, got ${given}`
     })
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n${[...new Set(problems)].join('\n')}`)
