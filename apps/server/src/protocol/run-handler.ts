@@ -61,19 +61,20 @@ class Run<T> implements Execution {
   }
 
   #finish (outcome: HandlerOutcome<T>): void {
-    if (this.#settled) return
-    this.#settled = true
-    clearTimeout(this.#timer)
-    this.call.execution = undefined
-    this.resolve(outcome)
+    if (this.#settle()) this.resolve(outcome)
   }
 
   fail (error: unknown): void {
-    if (this.#settled) return
+    if (this.#settle()) this.reject(error)
+  }
+
+  /** True the first time: the run is over, its timer and its link to the call are dropped. */
+  #settle (): boolean {
+    if (this.#settled) return false
     this.#settled = true
     clearTimeout(this.#timer)
     this.call.execution = undefined
-    this.reject(error)
+    return true
   }
 
   timedOut (ms: number): void {
