@@ -19,6 +19,8 @@ import { MemoryEventStore } from './state/event-store.js'
 import { MemorySessionStore } from './state/session-store.js'
 import { createOriginCheck } from './transports/http/origin.js'
 import { httpTransport } from './transports/http/plugin.js'
+import fastifyWebsocket from '@fastify/websocket'
+import { createWebSocketTransport } from './transports/websocket/transport.js'
 
 export interface BuildOptions {
   /** A logger instance or pino options, instead of the one made from `logLevel`. */
@@ -72,6 +74,18 @@ export async function buildApp (input: AppConfig = {}, build: BuildOptions = {})
       allowedOrigins: config.allowedOrigins,
       allowedHosts: config.allowedHosts ?? (LOOPBACK_HOSTS.includes(config.host) ? ['localhost', '127.0.0.1', '[::1]'] : ['*'])
     }))
+    // WebSocket upgrades of GET <path> go to the WebSocket transport; everything else stays HTTP.
+    const websocket = createWebSocketTransport({
+      core,
+      maxMessageBytes: config.limits.wsMaxMessageBytes,
+      maxInFlight: config.limits.wsMaxInFlight,
+      pingIntervalMs: config.limits.wsPingIntervalMs,
+      idleTimeoutMs: config.limits.wsIdleTimeoutMs,
+      maxBufferedBytes: config.limits.wsMaxBufferedBytes,
+      drainMs: config.limits.wsDrainMs ?? config.limits.shutdownDrainMs,
+      principalOf: () => undefined
+    })
+    await scope.register(fastifyWebsocket, websocket.pluginOptions)
     await scope.register(httpTransport, {
       core,
       path: config.path,
@@ -79,7 +93,8 @@ export async function buildApp (input: AppConfig = {}, build: BuildOptions = {})
       keepAliveMs: config.limits.sseKeepAliveMs,
       sseRetryMs: 1000,
       eventStore,
-      principalOf: () => undefined
+      principalOf: () => undefined,
+      websocket: websocket.handler
     })
   })
   await app.register(healthRoutes, { core })

@@ -6,6 +6,7 @@
  * protocol core.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import type { WebsocketHandler } from '@fastify/websocket'
 import type { ServerResponse } from 'node:http'
 import type { Principal } from '../../registry/types.js'
 import type { JsonRpcMessage } from '../../protocol/jsonrpc.js'
@@ -29,6 +30,8 @@ export interface HttpTransportOptions {
   eventStore: EventStore
   /** The authenticated caller of a request, when authentication is on. */
   principalOf: (request: FastifyRequest) => Principal | undefined
+  /** Serves WebSocket upgrades of `GET path` (the WebSocket transport); plain GETs stay HTTP. */
+  websocket?: WebsocketHandler
 }
 
 /** No Accept header means anything; `*\/*` and `type/*` count. */
@@ -152,7 +155,7 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
     return reply.code(outcome.status).send(outcome.response)
   })
 
-  app.get(options.path, async (request, reply) => {
+  app.route({ method: 'GET', url: options.path, wsHandler: options.websocket, handler: async (request, reply) => {
     if (request.headers['mcp-session-id'] === undefined) {
       return reply.code(405).header('allow', 'POST').send(failure(null, ErrorCode.InvalidRequest,
         'Method Not Allowed: GET opens the notification stream of a 2025-era session (send Mcp-Session-Id); ' +
@@ -187,7 +190,7 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
       session.closers.delete(close)
       stream.end()
     })
-  })
+  } })
 
   /** Replays what a client missed on a broken stream, then continues it live if its request still runs. */
   function resume (raw: ServerResponse, session: Session, streamId: string, events: Array<{ id: string, message: unknown }>) {

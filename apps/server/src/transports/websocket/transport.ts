@@ -1,0 +1,403 @@
+/**
+ * The WebSocket transport: `ws://HOST:PORT/mcp`, the same path as Streamable
+ * HTTP. A thin adapter onto the protocol core: one JSON-RPC message per text
+ * frame in, one per text frame out. It adds only what a long-lived socket
+ * needs: a per-connection legacy session, many requests in flight (answered
+ * as they finish) under a cap, heartbeat, idle timeout, backpressure and a
+ * graceful close at shutdown. See docs/websocket.md for the binding.
+ */
+import type { Socket } from 'node:net'
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify'
+import type { IncomingMessage } from 'node:http'
+import type { WebSocket, WebsocketPluginOptions } from '@fastify/websocket'
+import type { Call, TransportContext } from '../../protocol/call.js'
+import type { Outcome, ProtocolCore } from '../../protocol/dispatcher.js'
+import { ErrorCode, failure, type JsonRpcMessage, type RequestId } from '../../protocol/jsonrpc.js'
+import type { Session } from '../../protocol/sessions.js'
+import type { Principal } from '../../registry/types.js'
+
+/** The subprotocol the official SDK client offers (`WebSocketClientTransport`). */
+export const SUBPROTOCOL = 'mcp'
+
+/** Close codes this transport uses (RFC 6455 §7.4.1). */
+export const CloseCode = {
+  /** Idle timeout. */
+  Normal: 1000,
+  /** Server shutdown. */
+  GoingAway: 1001,
+  /** Text frame that is not valid UTF-8 (sent by `ws` itself). */
+  InvalidPayload: 1007,
+  /** Slow reader: the client does not read what the server sends. */
+  PolicyViolation: 1008,
+  /** A message over the size limit (sent by `ws` itself). */
+  MessageTooBig: 1009,
+  /** The transport failed unexpectedly. */
+  InternalError: 1011
+} as const
+
+export interface WebSocketTransportOptions {
+  core: ProtocolCore
+  /** Largest accepted message (frame payload), in bytes; larger ones close the socket with 1009. */
+  maxMessageBytes: number
+  /** Requests one connection may have in flight; more are answered with an error. */
+  maxInFlight: number
+  /** Interval of server pings; a connection that has not answered the previous ping is closed. 0: off. */
+  pingIntervalMs: number
+  /** A connection with no message from the client and nothing in flight this long is closed (1000). 0: off. */
+  idleTimeoutMs: number
+  /**
+   * Outbound bytes held for one connection: above this the server stops
+   * reading from it; when this much more piles up while it is paused, the
+   * connection is closed (1008).
+   */
+  maxBufferedBytes: number
+  /** On shutdown, how long calls in flight may finish before they are aborted and sockets closed (1001). */
+  drainMs: number
+  /** The authenticated caller of an upgrade request, when authentication is on. */
+  principalOf: (request: FastifyRequest) => Principal | undefined
+}
+
+export type WebSocketHandler = (this: FastifyInstance, socket: WebSocket, request: FastifyRequest) => void
+
+export interface WebSocketTransport {
+  /** The `wsHandler` of the MCP `GET` route: an upgrade there becomes a connection. */
+  readonly handler: WebSocketHandler
+  /** Options for `@fastify/websocket`: the `ws` server's, the socket error handler and the shutdown hook. */
+  readonly pluginOptions: WebsocketPluginOptions & { options: NonNullable<WebsocketPluginOptions['options']> }
+  /** Open connections (observability and tests). */
+  readonly connections: ReadonlySet<Connection>
+}
+
+const OPEN = 1
+const CLOSED = 3
+/** At shutdown, how long clients have to answer the close frame. */
+const CLOSE_WAIT_MS = 2000
+/** After a close frame, how long the peer has to answer before the socket is destroyed. */
+const CLOSE_GRACE_MS = 5000
+const POLL_MS = 20
+
+const BINARY_FRAME = JSON.stringify(failure(null, ErrorCode.InvalidRequest,
+  'Invalid request: binary frames are not supported; send each JSON-RPC message as one UTF-8 text frame'))
+
+/** One WebSocket connection: its legacy session (after `initialize`), its calls in flight, its flow control. */
+export class Connection {
+  /** The legacy session, once the client sent `initialize` on this connection. */
+  session: Session | undefined
+  /** Calls in flight, by request id (the core registers them; `notifications/cancelled` looks them up). */
+  readonly inFlight = new Map<RequestId, Call>()
+  /** Requests handed to the core and not answered yet (counts those the core refuses before registering). */
+  active = 0
+  lastMessageAt = Date.now()
+  /** A pong (or the connection's opening) since the last ping. */
+  alive = true
+  /** Reading is paused because the client does not keep up with what it is sent. */
+  paused = false
+  /** `bufferedAmount` when reading was paused. */
+  #pausedAt = 0
+  #closed = false
+  #idleTimer: NodeJS.Timeout | undefined
+
+  /** Writes one message on the socket; the `send` of every TransportContext of this connection. */
+  readonly send = (message: JsonRpcMessage): void => { this.write(JSON.stringify(message)) }
+
+  constructor (
+    readonly socket: WebSocket,
+    readonly raw: Socket,
+    readonly principal: Principal | undefined,
+    readonly logger: FastifyBaseLogger,
+    readonly shared: Shared
+  ) {
+    socket.on('message', this.#onMessage)
+    socket.on('pong', this.#onPong)
+    socket.once('close', this.#onClose)
+    if (shared.options.idleTimeoutMs > 0) {
+      this.#idleTimer = setTimeout(this.#onIdleTimer, shared.options.idleTimeoutMs)
+      this.#idleTimer.unref()
+    }
+  }
+
+  get closed (): boolean {
+    return this.#closed
+  }
+
+  /** Sends a serialized message, unless the connection is closing; applies backpressure. */
+  write (text: string): void {
+    const socket = this.socket
+    if (this.#closed || socket.readyState !== OPEN) return
+    const limit = this.shared.options.maxBufferedBytes
+    if (this.paused && socket.bufferedAmount + Buffer.byteLength(text) > this.#pausedAt + limit) {
+      this.logger.warn({ bufferedBytes: socket.bufferedAmount, limit }, 'WebSocket closed: the client does not read what it is sent')
+      this.end(CloseCode.PolicyViolation, 'slow reader: too much unread data')
+      return
+    }
+    socket.send(text)
+    if (!this.paused && socket.bufferedAmount > limit) this.#pause()
+  }
+
+  /** Stops reading requests until the socket's send buffer has drained. */
+  #pause (): void {
+    this.paused = true
+    this.#pausedAt = this.socket.bufferedAmount
+    this.socket.pause()
+    this.raw.once('drain', this.#onDrain)
+    this.logger.debug({ bufferedBytes: this.#pausedAt }, 'WebSocket reading paused: the client reads slowly')
+  }
+
+  readonly #onDrain = (): void => {
+    if (this.#closed || !this.paused) return
+    this.paused = false
+    this.socket.resume()
+  }
+
+  readonly #onMessage = (data: Buffer, isBinary: boolean): void => {
+    this.lastMessageAt = Date.now()
+    if (isBinary) {
+      this.write(BINARY_FRAME)
+      return
+    }
+    let message: unknown
+    try {
+      message = JSON.parse(data.toString())
+    } catch (error) {
+      this.send(failure(null, ErrorCode.ParseError, `Parse error: the frame is not valid JSON (${(error as Error).message})`))
+      return
+    }
+    const core = this.shared.options.core
+    const inbound = core.read(message)
+    if ('status' in inbound) {
+      this.send(inbound.response!)
+      return
+    }
+    const tc: TransportContext = {
+      transport: 'websocket',
+      session: this.session,
+      principal: this.principal,
+      logger: this.logger,
+      send: this.send,
+      inFlight: this.inFlight
+    }
+    if (inbound.kind !== 'request') {
+      // Notifications (cancellation) and the client's answers to elicitation or sampling: nothing to send back.
+      void core.dispatch(inbound, tc)
+      return
+    }
+    const id = inbound.id as RequestId
+    const refusal = this.#refusal(id, core)
+    if (refusal !== undefined) {
+      this.write(refusal)
+      return
+    }
+    this.active++
+    const pending = core.dispatch(inbound, tc)
+    // `initialize` sets tc.session synchronously on WebSocket (a local session), so requests
+    // pipelined behind it already belong to the session; checked again when it completes.
+    if (tc.session !== this.session) this.#adopt(tc.session)
+    if (inbound.method === 'initialize') {
+      pending.then((outcome) => { this.#adopt(tc.session); this.#onOutcome(outcome) }, this.#onFailure)
+    } else {
+      pending.then(this.#onOutcome, this.#onFailure)
+    }
+  }
+
+  /** Why a request can't be served now, as a serialized error response; undefined if it can. */
+  #refusal (id: RequestId, core: ProtocolCore): string | undefined {
+    const limit = this.shared.options.maxInFlight
+    if (this.active >= limit) {
+      return JSON.stringify(failure(id, ErrorCode.InternalError,
+        `Too many requests in flight on this connection (limit ${limit}): wait for answers before sending more`, { limit }))
+    }
+    if (this.inFlight.has(id)) {
+      return JSON.stringify(failure(id, ErrorCode.InvalidRequest,
+        `Invalid request: id ${JSON.stringify(id)} is already used by a request in flight on this connection`))
+    }
+    if (core.closing || this.shared.closing) {
+      return JSON.stringify(failure(id, ErrorCode.InternalError,
+        'The server is shutting down: send the request again on a new connection'))
+    }
+    return undefined
+  }
+
+  readonly #onOutcome = (outcome: Outcome): void => {
+    this.active--
+    if (outcome.response !== undefined) this.send(outcome.response)
+  }
+
+  readonly #onFailure = (error: unknown): void => {
+    // The core answers every failure itself; this is a bug, logged rather than crashing the process.
+    this.active--
+    this.logger.error({ err: error }, 'WebSocket request failed in the protocol core')
+  }
+
+  /** The connection becomes the legacy session's: change notifications reach it on the socket. */
+  #adopt (session: Session | undefined): void {
+    if (session === undefined || session === this.session) return
+    this.session = session
+    session.channel = this.send
+  }
+
+  readonly #onPong = (): void => {
+    this.alive = true
+  }
+
+  readonly #onIdleTimer = (): void => {
+    const idleMs = this.shared.options.idleTimeoutMs
+    const quietFor = Date.now() - this.lastMessageAt
+    if (this.active > 0 || quietFor < idleMs) {
+      this.#idleTimer = setTimeout(this.#onIdleTimer, this.active > 0 ? idleMs : idleMs - quietFor)
+      this.#idleTimer.unref()
+      return
+    }
+    this.logger.debug({ idleMs }, 'WebSocket closed: idle')
+    this.end(CloseCode.Normal, 'idle timeout')
+  }
+
+  /** Heartbeat tick: closes the connection if it did not answer the previous ping, else pings. */
+  heartbeat (): void {
+    if (this.#closed) return
+    if (!this.alive) {
+      this.logger.info('WebSocket closed: no answer to ping')
+      this.#release('no answer to ping')
+      this.socket.terminate()
+      return
+    }
+    this.alive = false
+    this.socket.ping()
+  }
+
+  /** Closes with a close frame; the socket is destroyed if the peer does not answer it in time. */
+  end (code: number, reason: string): void {
+    this.#release(reason)
+    if (this.socket.readyState === OPEN) this.socket.close(code, reason)
+    setTimeout(() => { this.socket.terminate() }, CLOSE_GRACE_MS).unref()
+  }
+
+  readonly #onClose = (): void => {
+    this.#release('connection closed')
+  }
+
+  /** Frees everything the connection holds: its calls are cancelled (no answers), its session ends. */
+  #release (reason: string): void {
+    if (this.#closed) return
+    this.#closed = true
+    this.shared.connections.delete(this)
+    if (this.shared.connections.size === 0) this.shared.onEmpty()
+    clearTimeout(this.#idleTimer)
+    this.raw.removeListener('drain', this.#onDrain)
+    for (const call of this.inFlight.values()) call.cancel(reason)
+    this.inFlight.clear()
+    if (this.session !== undefined) this.shared.options.core.sessions.release(this.session)
+  }
+}
+
+/** State shared by the connections of one transport. */
+interface Shared {
+  readonly options: WebSocketTransportOptions
+  readonly connections: Set<Connection>
+  closing: boolean
+  onEmpty (): void
+}
+
+export function createWebSocketTransport (options: WebSocketTransportOptions): WebSocketTransport {
+  let heartbeat: NodeJS.Timeout | undefined
+  const shared: Shared = {
+    options,
+    connections: new Set(),
+    closing: false,
+    onEmpty () {
+      clearInterval(heartbeat)
+      heartbeat = undefined
+    }
+  }
+
+  const tick = (): void => {
+    for (const connection of shared.connections) connection.heartbeat()
+  }
+
+  const handler: WebSocketHandler = function (socket, request) {
+    if (shared.closing) {
+      socket.close(CloseCode.GoingAway, 'server shutting down')
+      return
+    }
+    const connection = new Connection(socket, request.raw.socket, options.principalOf(request), request.log, shared)
+    shared.connections.add(connection)
+    if (heartbeat === undefined && options.pingIntervalMs > 0) {
+      heartbeat = setInterval(tick, options.pingIntervalMs)
+      heartbeat.unref()
+    }
+    request.log.debug({ protocol: socket.protocol }, 'WebSocket connection opened')
+  }
+
+  /**
+   * Lenient about the subprotocol: `mcp` is selected when offered, a client
+   * that offers none is accepted too (wscat, scripts); one that offers only
+   * other subprotocols expects another protocol here and is refused with 400.
+   */
+  const verifyClient = (info: { req: IncomingMessage }, callback: (verified: boolean, code?: number, message?: string) => void): void => {
+    const offered = info.req.headers['sec-websocket-protocol']
+    if (offered === undefined || offered.split(',').some((p) => p.trim() === SUBPROTOCOL)) {
+      callback(true)
+      return
+    }
+    callback(false, 400, `Unsupported WebSocket subprotocol: offer "${SUBPROTOCOL}" (or none)`)
+  }
+
+  async function preClose (this: FastifyInstance): Promise<void> {
+    shared.closing = true
+    // Long-lived subscriptions end with their final response; other calls get the drain period.
+    options.core.beginShutdown()
+    const busy = () => [...shared.connections].some((c) => c.active > 0)
+    await waitFor(() => !busy(), options.drainMs)
+    if (busy()) {
+      for (const connection of shared.connections) {
+        for (const call of connection.inFlight.values()) call.abort('the server is shutting down')
+      }
+      // Aborted calls answer at once (an error result); let those answers reach the socket.
+      await waitFor(() => !busy(), 1000)
+    }
+    const sockets = [...shared.connections].map((c) => c.socket)
+    const closed = Promise.all(sockets.map(async (socket) => await new Promise((resolve) => {
+      if (socket.readyState === CLOSED) resolve(undefined)
+      else socket.once('close', resolve)
+    })))
+    for (const connection of [...shared.connections]) connection.end(CloseCode.GoingAway, 'server shutting down')
+    // Clients answer the close frame at once; one that does not is cut off.
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([closed, new Promise((resolve) => { timer = setTimeout(resolve, CLOSE_WAIT_MS) })])
+    clearTimeout(timer)
+    for (const socket of sockets) socket.terminate()
+    shared.onEmpty()
+    this.websocketServer.close()
+  }
+
+  function errorHandler (this: FastifyInstance, error: Error, socket: WebSocket, request: FastifyRequest): void {
+    // `ws` already closed the socket for protocol errors (1009 too big, 1007 invalid UTF-8, ...): the client's fault.
+    if ((error as { code?: string }).code?.startsWith('WS_ERR_') === true) {
+      request.log.info({ err: error }, 'WebSocket protocol error from the client')
+      return
+    }
+    request.log.error({ err: error }, 'WebSocket error')
+    if (socket.readyState === OPEN) socket.close(CloseCode.InternalError, 'internal error')
+  }
+
+  return {
+    handler,
+    pluginOptions: {
+      options: {
+        maxPayload: options.maxMessageBytes,
+        perMessageDeflate: false,
+        handleProtocols: (protocols: Set<string>) => protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false,
+        verifyClient
+      },
+      errorHandler,
+      preClose
+    },
+    connections: shared.connections
+  }
+}
+
+async function waitFor (done: () => boolean, ms: number): Promise<void> {
+  const until = Date.now() + ms
+  while (!done() && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS))
+  }
+}
