@@ -124,7 +124,7 @@ export class Call {
       if (this.era === 'modern') {
         throw new ProtocolError(ErrorCode.MissingRequiredClientCapability,
           `This request needs the client capability "${capability}", which the request's clientCapabilities do not declare`,
-          { requiredCapabilities: [capability] })
+          { requiredCapabilities: { [capability]: {} } })
       }
       throw new ToolError(`This tool needs a client that supports ${capability}; this client did not declare the "${capability}" capability`)
     }
