@@ -33,6 +33,8 @@ function mismatch (detail: string): ProtocolError {
 
 /** Checks a modern request's headers against its body; returns the error to answer with, if any. */
 export function checkModernHeaders (headers: IncomingHttpHeaders, inbound: Inbound, registry: Registry): ProtocolError | undefined {
+  // A claim that is not a string cannot be compared to a header; the core refuses it (-32602, 400) with a clearer message.
+  if (typeof inbound.claimedVersion !== 'string') return undefined
   const version = header(headers, 'mcp-protocol-version')
   if (version === undefined) {
     return mismatch(`the MCP-Protocol-Version header is required and must equal _meta "io.modelcontextprotocol/protocolVersion" (${JSON.stringify(inbound.claimedVersion)})`)
