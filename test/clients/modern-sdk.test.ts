@@ -11,7 +11,7 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsync } from 'fastify'
 import t from 'tap'
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
+import { Client, MissingRequiredClientCapabilityError, StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
 import type { McpRegistry } from '@mcp-platform/server'
 import conformance from '../fixtures/conformance/index.js'
 import { deferred, META, MODERN, parseSse, startServer, until, within } from '../http/helpers.js'
@@ -224,7 +224,11 @@ t.test('the v2 client in auto mode against the dual-era server', async (t) => {
     const bare = new Client({ name: 'bare', version: '1' }, { versionNegotiation: { mode: { pin: MODERN } } })
     await bare.connect(new StreamableHTTPClientTransport(url))
     t.teardown(async () => { await bare.close().catch(() => {}) })
-    await t.rejects(bare.callTool({ name: 'ask_color', arguments: {} }), { code: -32021, message: /elicitation/ })
+    const error = await bare.callTool({ name: 'ask_color', arguments: {} }).then(() => undefined, (e: unknown) => e)
+    t.match(error, { code: -32021, message: /elicitation/ })
+    // The client builds its typed error only from a spec-shaped data.requiredCapabilities (a ClientCapabilities object).
+    t.ok(error instanceof MissingRequiredClientCapabilityError, 'the client recognised the error as MissingRequiredClientCapability')
+    t.same((error as MissingRequiredClientCapabilityError).data, { requiredCapabilities: { elicitation: {} } })
   })
 
   t.test('progress over the request\'s SSE stream', async (t) => {
