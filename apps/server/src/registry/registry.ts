@@ -287,11 +287,13 @@ export class Registry {
  */
 function headerParams (schema: TSchema, what: string): Array<{ path: string[], header: string }> {
   const found: Array<{ path: string[], header: string }> = []
+  const reachable = new Set<object>()
   const seen = new Set<string>()
   const walk = (node: Record<string, unknown>, path: string[]) => {
     const properties = node.properties as Record<string, Record<string, unknown>> | undefined
     if (properties === undefined) return
     for (const [key, property] of Object.entries(properties)) {
+      if (property === null || typeof property !== 'object') continue
       const header = property['x-mcp-header']
       if (header !== undefined) {
         const type = property.type
@@ -304,10 +306,37 @@ function headerParams (schema: TSchema, what: string): Array<{ path: string[], h
         if (seen.has(header.toLowerCase())) throw new Error(`${what}: x-mcp-header "${header}" is used twice`)
         seen.add(header.toLowerCase())
         found.push({ path: [...path, key], header })
+        reachable.add(property)
       }
-      if (property.type === 'object') walk(property, [...path, key])
+      // Reachable through `properties` alone, whether or not the object says "type": "object".
+      walk(property, [...path, key])
     }
   }
   walk(schema as Record<string, unknown>, [])
+  // An annotation anywhere else (items, anyOf, $defs, ...) makes the tool invalid: clients drop it from tools/list.
+  for (const { node, path } of annotatedNodes(schema, [], false)) {
+    if (!reachable.has(node)) {
+      throw new Error(`${what}: x-mcp-header on "${path.join('.')}" is not statically reachable through "properties" alone ` +
+        '(it may not be under items, additionalProperties, anyOf/oneOf/allOf/not, if/then/else or $defs/$ref)')
+    }
+  }
   return found
+}
+
+/** Schema keywords whose value maps names to subschemas (the names are not keywords). */
+const SCHEMA_MAPS = new Set(['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas'])
+/** Keywords whose values are data, not schemas. */
+const DATA_KEYWORDS = new Set(['const', 'enum', 'default', 'examples'])
+
+/** Every schema node carrying `x-mcp-header`, with its path (keywords and property names). */
+function annotatedNodes (node: unknown, path: string[], isMap: boolean): Array<{ node: object, path: string[] }> {
+  if (node === null || typeof node !== 'object') return []
+  const out: Array<{ node: object, path: string[] }> = []
+  const isSchema = !isMap && !Array.isArray(node)
+  if (isSchema && 'x-mcp-header' in node) out.push({ node, path })
+  for (const [key, value] of Object.entries(node)) {
+    if (isSchema && DATA_KEYWORDS.has(key)) continue
+    out.push(...annotatedNodes(value, [...path, key], isSchema && SCHEMA_MAPS.has(key)))
+  }
+  return out
 }
