@@ -1,0 +1,32 @@
+/** Picks and opens the driver for a resolved config; a failure says which database and why. */
+import { describeTarget, type DbConfig } from './config.js'
+import type { Driver } from './driver.js'
+import { PostgresDriver } from './drivers/postgres.js'
+import { SqliteDriver } from './drivers/sqljs.js'
+import { loadMigrations } from './migrations.js'
+
+export interface DriverLogger { warn: (obj: object, msg: string) => void }
+
+export async function openDriver (config: DbConfig, logger?: DriverLogger): Promise<Driver> {
+  const { target } = config
+  if (target.kind === 'postgres') {
+    return await PostgresDriver.open({
+      url: target.url,
+      poolSize: config.poolSize,
+      connectTimeoutMs: config.connectTimeoutMs,
+      timeoutMs: config.statementTimeoutMs,
+      logger
+    })
+  }
+  try {
+    return await SqliteDriver.open({
+      source: target.kind === 'embedded' ? { kind: 'embedded', migrations: loadMigrations() } : target,
+      poolSize: config.poolSize,
+      memoryLimitMb: config.memoryLimitMb,
+      timeoutMs: config.statementTimeoutMs,
+      logger
+    })
+  } catch (error) {
+    throw new Error(`Cannot open ${describeTarget(target)}: ${(error as Error).message}`, { cause: error })
+  }
+}
