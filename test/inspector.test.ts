@@ -1,0 +1,35 @@
+/**
+ * The MCP Inspector's CLI, as a user runs it against `npm start`:
+ *   npx @modelcontextprotocol/inspector --cli http://127.0.0.1:3000/mcp --method tools/list
+ */
+import { execFile } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import t from 'tap'
+import { ROOT, startServer } from './helpers/server-process.js'
+
+const run = promisify(execFile)
+const home = mkdtempSync(join(tmpdir(), 'mcp-inspector-home-'))
+
+async function inspector (url: string, ...args: string[]): Promise<any> {
+  const { stdout } = await run(process.execPath, [join(ROOT, 'node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js'), '--cli', url, ...args], {
+    cwd: ROOT,
+    // The Inspector keeps a catalog under $HOME: give it a scratch one.
+    env: { ...process.env, HOME: home },
+    timeout: 60_000
+  })
+  return JSON.parse(stdout)
+}
+
+t.test('the Inspector CLI lists and calls the default plugins\' tools', async (t) => {
+  const server = await startServer(t)
+  const { tools } = await inspector(server.url, '--method', 'tools/list')
+  const names = tools.map((tool: { name: string }) => tool.name)
+  for (const name of ['calculate', 'weather_current', 'weather_forecast']) {
+    t.ok(names.includes(name), `${name} is listed`)
+  }
+  const result = await inspector(server.url, '--method', 'tools/call', '--tool-name', 'calculate', '--tool-arg', 'expression=2 * (3 + 4) ^ 2')
+  t.same(result.structuredContent, { result: 98 })
+})
