@@ -19,7 +19,6 @@ import { MemoryEventStore } from './state/event-store.js'
 import { MemorySessionStore } from './state/session-store.js'
 import { createOriginCheck } from './transports/http/origin.js'
 import { httpTransport } from './transports/http/plugin.js'
-import fastifyWebsocket from '@fastify/websocket'
 import { createWebSocketTransport } from './transports/websocket/transport.js'
 
 export interface BuildOptions {
@@ -85,7 +84,7 @@ export async function buildApp (input: AppConfig = {}, build: BuildOptions = {})
       drainMs: config.limits.wsDrainMs ?? config.limits.shutdownDrainMs,
       principalOf: () => undefined
     })
-    await scope.register(fastifyWebsocket, websocket.pluginOptions)
+    await scope.register(websocket.plugin)
     await scope.register(httpTransport, {
       core,
       path: config.path,

@@ -6,10 +6,12 @@
  * as they finish) under a cap, heartbeat, idle timeout, backpressure and a
  * graceful close at shutdown. See docs/websocket.md for the binding.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Duplex } from 'node:stream'
 import type { Socket } from 'node:net'
-import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify'
-import type { IncomingMessage } from 'node:http'
-import type { WebSocket, WebsocketPluginOptions } from '@fastify/websocket'
+import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify'
+import fastifyWebsocket, { type WebSocket } from '@fastify/websocket'
+import fp from 'fastify-plugin'
 import type { Call, TransportContext } from '../../protocol/call.js'
 import type { Outcome, ProtocolCore } from '../../protocol/dispatcher.js'
 import { ErrorCode, failure, type JsonRpcMessage, type RequestId } from '../../protocol/jsonrpc.js'
@@ -60,10 +62,14 @@ export interface WebSocketTransportOptions {
 export type WebSocketHandler = (this: FastifyInstance, socket: WebSocket, request: FastifyRequest) => void
 
 export interface WebSocketTransport {
+  /**
+   * Registers `@fastify/websocket` in the scope it is registered in (the
+   * transports scope, behind the Origin/Host check), with this transport's
+   * `ws` options and shutdown hook. Register it before the HTTP transport.
+   */
+  readonly plugin: FastifyPluginAsync
   /** The `wsHandler` of the MCP `GET` route: an upgrade there becomes a connection. */
   readonly handler: WebSocketHandler
-  /** Options for `@fastify/websocket`: the `ws` server's, the socket error handler and the shutdown hook. */
-  readonly pluginOptions: WebsocketPluginOptions & { options: NonNullable<WebsocketPluginOptions['options']> }
   /** Open connections (observability and tests). */
   readonly connections: ReadonlySet<Connection>
 }
@@ -379,9 +385,8 @@ export function createWebSocketTransport (options: WebSocketTransportOptions): W
     if (socket.readyState === OPEN) socket.close(CloseCode.InternalError, 'internal error')
   }
 
-  return {
-    handler,
-    pluginOptions: {
+  const plugin = fp(async (scope) => {
+    await scope.register(fastifyWebsocket, {
       options: {
         maxPayload: options.maxMessageBytes,
         perMessageDeflate: false,
@@ -390,9 +395,24 @@ export function createWebSocketTransport (options: WebSocketTransportOptions): W
       },
       errorHandler,
       preClose
-    },
-    connections: shared.connections
-  }
+    })
+    // An upgrade request answered with a plain HTTP response (403 from the Origin check,
+    // 404 for another path, 503 while closing) leaves a socket no HTTP parser reads any
+    // more: @fastify/websocket only frees it when its own onRequest hook ran first, and
+    // never outside the scope it is registered in. End such a socket once its response is out.
+    const server = scope.server
+    server.on('upgrade', endRejectedUpgrade)
+    scope.addHook('onClose', async () => { server.removeListener('upgrade', endRejectedUpgrade) })
+  }, { name: 'mcp-websocket-transport', fastify: '5.x' })
+
+  return { plugin, handler, connections: shared.connections }
+}
+
+/** Ends an upgrade socket after an HTTP (non-101) response to it has been written. */
+function endRejectedUpgrade (_request: IncomingMessage, socket: Duplex): void {
+  // @fastify/websocket's 'upgrade' listener ran first and assigned a ServerResponse to the socket.
+  const response = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage
+  response?.once('finish', () => { socket.end() })
 }
 
 async function waitFor (done: () => boolean, ms: number): Promise<void> {
