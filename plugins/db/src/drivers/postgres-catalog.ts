@@ -31,7 +31,7 @@ export async function describeTable (client: pg.ClientBase, name: string): Promi
   const columns = await client.query<{ name: string, type: string, nullable: boolean, default: string | null, pk: number }>(
     `select a.attname as name, format_type(a.atttypid, a.atttypmod) as type, not a.attnotnull as nullable,
             pg_get_expr(d.adbin, d.adrelid) as default,
-            coalesce(array_position(i.indkey::int2[], a.attnum), 0) as pk
+            coalesce((select k.ord from unnest(i.indkey::int2[]) with ordinality k(attnum, ord) where k.attnum = a.attnum), 0) as pk
      from pg_attribute a
      left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
      left join pg_index i on i.indrelid = a.attrelid and i.indisprimary
