@@ -84,7 +84,8 @@ export class HttpExchange implements TransportContext {
     if (this.reply.raw.writableFinished) return
     // A legacy stream with event ids can be resumed, so its request goes on; anything else is cancelled.
     if (this.stream !== undefined && this.resumable) {
-      this.stream.detach()
+      // The close may be noticed after the client already resumed the stream elsewhere: leave that connection alone.
+      this.stream.detach(undefined, this.reply.raw)
       return
     }
     this.call?.cancel('the client closed the connection')

@@ -73,12 +73,15 @@ export class SseStream {
     })
   }
 
-  /** Ends the connection but not the stream: events keep being stored for a resume (SSE polling). */
-  detach (retryMs?: number): void {
+  /**
+   * Ends the connection but not the stream: events keep being stored for a resume (SSE polling).
+   * With `connection`, only if the stream is still on it (not on a connection that resumed it since).
+   */
+  detach (retryMs?: number, connection?: ServerResponse): void {
     // Chained after pending writes, so the client has every event id before the connection ends.
     this.#tail = this.#tail.then(() => {
       const raw = this.#raw
-      if (raw === undefined) return
+      if (raw === undefined || (connection !== undefined && raw !== connection)) return
       this.#raw = undefined
       this.#stopKeepAlive()
       if (retryMs !== undefined && !raw.destroyed) raw.write(`retry: ${retryMs}\n\n`)
