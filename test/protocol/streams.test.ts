@@ -261,7 +261,7 @@ t.test('modern subscriptions/listen over raw HTTP', async (t) => {
   }])
 })
 
-t.test('listen needs a stream-capable client and is refused while shutting down', async (t) => {
+t.test('listen without Accept: text/event-stream is refused with 406 before any stream opens', async (t) => {
   const { url } = await startServer(t, {})
   const response = await fetch(url, {
     method: 'POST',
