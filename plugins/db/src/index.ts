@@ -1,0 +1,173 @@
+/**
+ * The db plugin: read-only SQL for a model, over the embedded demo database
+ * (SQLite in WebAssembly, the default), a SQLite file, or PostgreSQL.
+ *
+ * Tools: db_query, db_list_tables, db_describe_table. Resource template:
+ * db://tables/{table} (a table's schema, with completion on the name).
+ * Prompt: db_explore. The driver opens at plugin start (a database that is
+ * down fails the start with a clear error) and closes with the server.
+ */
+import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify'
+import { ToolError } from '@mcp-platform/server'
+import { describeTarget, resolveConfig, type DbOptions } from './config.js'
+import { formatTableDescription, formatTableList } from './describe.js'
+import { DbError, type Driver } from './driver.js'
+import { formatTable } from './format.js'
+import { openDriver } from './open-driver.js'
+import {
+  DescribeTableInput, DescribeTableOutput, ExploreArguments, ListTablesInput, ListTablesOutput, QueryInput, QueryOutput
+} from './schemas.js'
+import { checkReadOnly, SqlGuardError, type Dialect } from './sql-guard.js'
+
+export type { DbOptions } from './config.js'
+
+const annotations = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false }
+/** The host's own handler timeout must fire after ours, so that callers read the clearer statement-timeout error. */
+const TOOL_TIMEOUT_MARGIN_MS = 10_000
+
+const db: FastifyPluginAsync<DbOptions> = async (app, opts) => {
+  const config = resolveConfig(opts)
+  const driver = await openDriver(config, app.log)
+  app.addHook('onClose', async () => await driver.close())
+  app.log.info({ driver: driver.kind, dialect: driver.dialect }, `db: serving ${describeTarget(config.target)}`)
+
+  const dialect: Dialect = driver.kind === 'postgres' ? 'postgres' : 'sqlite'
+  const timeoutMs = config.statementTimeoutMs + TOOL_TIMEOUT_MARGIN_MS
+  const tableNames = async (): Promise<string[]> =>
+    (await driver.listTables({ signal: AbortSignal.timeout(config.statementTimeoutMs) })).map((t) => t.name)
+
+  app.mcp.tool({
+    name: 'db_query',
+    title: 'Run a read-only SQL query',
+    description: queryDescription(driver.dialect, dialect, config.maxRows, config.statementTimeoutMs),
+    input: QueryInput,
+    output: QueryOutput,
+    annotations: { title: 'Run a read-only SQL query', ...annotations },
+    timeoutMs,
+    async handler ({ sql, params }, ctx) {
+      const statement = guard(sql, dialect)
+      const result = await asToolError(ctx.logger, () => driver.query(statement, params ?? [], {
+        signal: ctx.signal, maxRows: config.maxRows, timeoutMs: config.statementTimeoutMs
+      }))
+      return { text: formatTable(result.columns, result.rows, result.truncated, config.maxRows), structuredContent: result }
+    }
+  })
+
+  app.mcp.tool({
+    name: 'db_list_tables',
+    title: 'List tables',
+    description: `List the tables and views of the ${driver.dialect} database.` +
+      (dialect === 'postgres' ? ' Tables outside the public schema are named schema.table.' : ''),
+    input: ListTablesInput,
+    output: ListTablesOutput,
+    annotations: { title: 'List tables', ...annotations },
+    timeoutMs,
+    async handler (_args, ctx) {
+      const tables = await asToolError(ctx.logger, () => driver.listTables({ signal: ctx.signal }))
+      return { text: formatTableList(tables), structuredContent: { dialect: driver.dialect, tables } }
+    }
+  })
+
+  app.mcp.tool({
+    name: 'db_describe_table',
+    title: 'Describe a table',
+    description: `Show a table's or view's columns (${driver.dialect} types), primary key, foreign keys and indexes.`,
+    input: DescribeTableInput,
+    output: DescribeTableOutput,
+    annotations: { title: 'Describe a table', ...annotations },
+    timeoutMs,
+    async handler ({ table }, ctx) {
+      const found = await asToolError(ctx.logger, () => driver.describeTable(table, { signal: ctx.signal }))
+      if (found === undefined) throw await noSuchTable(driver, table)
+      return { text: formatTableDescription(found, driver.dialect), structuredContent: found }
+    }
+  })
+
+  app.mcp.resourceTemplate({
+    uriTemplate: 'db://tables/{table}',
+    name: 'table-schema',
+    title: 'Table schema',
+    description: `The columns, keys and indexes of a table or view in the ${driver.dialect} database.`,
+    mimeType: 'text/plain',
+    complete: { table: async (value) => matching(await tableNames(), value) },
+    async read (_uri, { table }, ctx) {
+      const found = await asToolError(ctx.logger, () => driver.describeTable(table, { signal: ctx.signal }))
+      if (found === undefined) throw await noSuchTable(driver, table)
+      return { text: formatTableDescription(found, driver.dialect), mimeType: 'text/plain' }
+    }
+  })
+
+  app.mcp.prompt({
+    name: 'db_explore',
+    title: 'Explore the database',
+    description: 'Start exploring the database: what it holds, its tables and how they relate, optionally around a topic.',
+    arguments: ExploreArguments,
+    complete: { topic: async (value) => matching(await tableNames(), value) },
+    async handler ({ topic }, ctx) {
+      const tables = await asToolError(ctx.logger, () => driver.listTables({ signal: ctx.signal }))
+      return {
+        description: `Explore the ${driver.dialect} database`,
+        messages: [{ role: 'user', content: { type: 'text', text: explorePrompt(driver.dialect, formatTableList(tables), config.maxRows, topic) } }]
+      }
+    }
+  })
+}
+
+function queryDescription (name: string, dialect: Dialect, maxRows: number, timeoutMs: number): string {
+  const specifics = dialect === 'postgres'
+    ? 'PostgreSQL syntax: parameters $1, $2, …; ILIKE, date_trunc(), ::casts; tables outside public as schema.table. Allowed: SELECT, WITH … SELECT, VALUES, TABLE, SHOW, EXPLAIN.'
+    : 'SQLite syntax: parameters ? (or ?1, ?2, …); || concatenates; dates are text, use date(), strftime(); no ILIKE (LIKE ignores ASCII case). Allowed: SELECT, WITH … SELECT, VALUES, EXPLAIN [QUERY PLAN], PRAGMA table_info(t).'
+  return `Run one read-only SQL query on the ${name} database and get its rows as a text table and as JSON. ${specifics} ` +
+    `One statement per call; writes are refused. At most ${maxRows} rows come back (truncated: true says there were more), ` +
+    `and a query is stopped after ${timeoutMs} ms. Learn the schema first with db_list_tables and db_describe_table.`
+}
+
+function explorePrompt (dialect: string, tables: string, maxRows: number, topic: string | undefined): string {
+  return [
+    `You have read-only access to a ${dialect} database through three tools: db_list_tables, db_describe_table and ` +
+    `db_query (one ${dialect.split(' ')[0]} SELECT per call, at most ${maxRows} rows). Its tables and views:`,
+    '',
+    tables,
+    '',
+    topic !== undefined && topic.trim() !== ''
+      ? `I want to find out: ${topic.trim()}`
+      : 'Give me an overview of what this database holds and what questions it can answer.',
+    '',
+    'Start with db_describe_table on the tables that look relevant, follow their foreign keys to see how they join, ' +
+    'then run small queries (counts, a few sample rows with LIMIT) before bigger ones. ' +
+    'Explain what you find in plain words and show the SQL you ran.'
+  ].join('\n')
+}
+
+/** Prefix matches first, then the names that merely contain the value; case does not matter. */
+function matching (names: string[], value: string): string[] {
+  const v = value.toLowerCase()
+  return [...names.filter((n) => n.toLowerCase().startsWith(v)), ...names.filter((n) => !n.toLowerCase().startsWith(v) && n.toLowerCase().includes(v))]
+}
+
+function guard (sql: string, dialect: Dialect): string {
+  try {
+    return checkReadOnly(sql, dialect)
+  } catch (error) {
+    if (error instanceof SqlGuardError) throw new ToolError(error.message)
+    throw error
+  }
+}
+
+async function noSuchTable (driver: Driver, table: string): Promise<ToolError> {
+  const names = (await driver.listTables().catch(() => [])).map((t) => t.name)
+  return new ToolError(`There is no table or view named "${table}".${names.length > 0 ? ` Tables: ${names.join(', ')}.` : ''}`)
+}
+
+/** Database failures become tool errors for the caller; the operator hears about the ones that are not the query's fault. */
+async function asToolError<T> (logger: FastifyBaseLogger, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run()
+  } catch (error) {
+    if (!(error instanceof DbError)) throw error
+    if (error.code === 'unavailable' || error.code === 'memory') logger.warn({ code: error.code, err: error.message }, 'db: query failed')
+    throw new ToolError(error.message, { cause: error })
+  }
+}
+
+export default db
