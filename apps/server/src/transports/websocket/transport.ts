@@ -93,7 +93,8 @@ export class Connection {
   readonly inFlight = new Map<RequestId, Call>()
   /** Requests handed to the core and not answered yet (counts those the core refuses before registering). */
   active = 0
-  lastMessageAt = Date.now()
+  /** When the client last sent a message or a request of it finished (idle timeout). */
+  lastActiveAt = Date.now()
   /** A pong (or the connection's opening) since the last ping. */
   alive = true
   /** Reading is paused because the client does not keep up with what it is sent. */
@@ -156,7 +157,8 @@ export class Connection {
   }
 
   readonly #onMessage = (data: Buffer, isBinary: boolean): void => {
-    this.lastMessageAt = Date.now()
+    if (this.#closed) return
+    this.lastActiveAt = Date.now()
     if (isBinary) {
       this.write(BINARY_FRAME)
       return
@@ -224,13 +226,13 @@ export class Connection {
   }
 
   readonly #onOutcome = (outcome: Outcome): void => {
-    this.active--
+    if (--this.active === 0) this.lastActiveAt = Date.now()
     if (outcome.response !== undefined) this.send(outcome.response)
   }
 
   readonly #onFailure = (error: unknown): void => {
     // The core answers every failure itself; this is a bug, logged rather than crashing the process.
-    this.active--
+    if (--this.active === 0) this.lastActiveAt = Date.now()
     this.logger.error({ err: error }, 'WebSocket request failed in the protocol core')
   }
 
@@ -247,7 +249,7 @@ export class Connection {
 
   readonly #onIdleTimer = (): void => {
     const idleMs = this.shared.options.idleTimeoutMs
-    const quietFor = Date.now() - this.lastMessageAt
+    const quietFor = Date.now() - this.lastActiveAt
     if (this.active > 0 || quietFor < idleMs) {
       this.#idleTimer = setTimeout(this.#onIdleTimer, this.active > 0 ? idleMs : idleMs - quietFor)
       this.#idleTimer.unref()
@@ -274,6 +276,8 @@ export class Connection {
   end (code: number, reason: string): void {
     this.#release(reason)
     if (this.socket.readyState === OPEN) this.socket.close(code, reason)
+    // Read again, so the client's closing frame (and nothing else: the connection is released) gets through.
+    if (this.paused) this.socket.resume()
     setTimeout(() => { this.socket.terminate() }, CLOSE_GRACE_MS).unref()
   }
 
