@@ -81,7 +81,7 @@ export async function buildApp (input: AppConfig = {}, build: BuildOptions = {})
       pingIntervalMs: config.limits.wsPingIntervalMs,
       idleTimeoutMs: config.limits.wsIdleTimeoutMs,
       maxBufferedBytes: config.limits.wsMaxBufferedBytes,
-      drainMs: config.limits.wsDrainMs ?? config.limits.shutdownDrainMs,
+      drainMs: config.limits.shutdownDrainMs,
       principalOf: () => undefined
     })
     await scope.register(websocket.plugin)

@@ -30,8 +30,7 @@ export const ENVIRONMENT: ReadonlyArray<{ name: string, path: string, kind: 'str
   { name: 'MCP_WS_MAX_IN_FLIGHT', path: 'limits.wsMaxInFlight', kind: 'integer' },
   { name: 'MCP_WS_PING_INTERVAL_MS', path: 'limits.wsPingIntervalMs', kind: 'integer' },
   { name: 'MCP_WS_IDLE_TIMEOUT_MS', path: 'limits.wsIdleTimeoutMs', kind: 'integer' },
-  { name: 'MCP_WS_MAX_BUFFERED_BYTES', path: 'limits.wsMaxBufferedBytes', kind: 'integer' },
-  { name: 'MCP_WS_DRAIN_MS', path: 'limits.wsDrainMs', kind: 'integer' }
+  { name: 'MCP_WS_MAX_BUFFERED_BYTES', path: 'limits.wsMaxBufferedBytes', kind: 'integer' }
 ]
 
 export class ConfigError extends Error {

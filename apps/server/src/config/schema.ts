@@ -24,8 +24,7 @@ export const LimitsSchema = Type.Object({
   wsMaxInFlight: Type.Integer({ minimum: 1, default: 100, description: 'WebSocket: requests one connection may have in flight' }),
   wsPingIntervalMs: Type.Integer({ minimum: 0, default: 30_000, description: 'WebSocket: interval of server pings; a connection that misses one is closed (0: off)' }),
   wsIdleTimeoutMs: Type.Integer({ minimum: 0, default: 300_000, description: 'WebSocket: close a connection with no message and nothing in flight this long (0: off)' }),
-  wsMaxBufferedBytes: Type.Integer({ minimum: 16_384, default: 4_194_304, description: 'WebSocket: unsent bytes per connection before the server stops reading from it (as much again: close 1008)' }),
-  wsDrainMs: Type.Optional(Type.Integer({ minimum: 0, description: 'WebSocket: on shutdown, how long calls in flight may finish before sockets close with 1001 (default: shutdownDrainMs)' }))
+  wsMaxBufferedBytes: Type.Integer({ minimum: 16_384, default: 4_194_304, description: 'WebSocket: unsent bytes per connection before the server stops reading from it (as much again: close 1008)' })
 }, { additionalProperties: false, default: {} })
 
 export const PluginEntrySchema = Type.Union([

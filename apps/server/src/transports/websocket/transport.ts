@@ -53,7 +53,11 @@ export interface WebSocketTransportOptions {
    * connection is closed (1008).
    */
   maxBufferedBytes: number
-  /** On shutdown, how long calls in flight may finish before they are aborted and sockets closed (1001). */
+  /**
+   * On shutdown, how long calls in flight on sockets may finish before they are
+   * aborted and the sockets closed (1001). In `buildApp` this is the server's
+   * shutdownDrainMs, and the app's own drain of every call runs first.
+   */
   drainMs: number
   /** The authenticated caller of an upgrade request, when authentication is on. */
   principalOf: (request: FastifyRequest) => Principal | undefined
