@@ -206,6 +206,17 @@ t.test('bad input over HTTP', async (t) => {
     assertError(t, get, 404, -32600, /session not found/i)
   })
 
+  t.test('a second GET stream for one session: 409', async (t) => {
+    const session = await legacyInitialize(url)
+    const controller = new AbortController()
+    const first = await fetch(url, { headers: { accept: 'text/event-stream', 'mcp-session-id': session }, signal: controller.signal })
+    t.equal(first.status, 200)
+    t.equal(first.headers.get('content-type'), 'text/event-stream')
+    const second = await readAnswer(await fetch(url, { headers: { accept: 'text/event-stream', 'mcp-session-id': session } }))
+    assertError(t, second, 409, -32600, /conflict: this session already has an open GET stream/i)
+    controller.abort()
+  })
+
   t.test('missing session: 400', async (t) => {
     assertError(t, await rawPost(url, { jsonrpc: '2.0', id: 1, method: 'tools/list' }), 400, -32600,
       /Mcp-Session-Id header is required.*initialize.*or send 2026-07-28 requests with the protocol version in _meta/)

@@ -3,6 +3,7 @@
  * (closed when the test ends), and raw Streamable HTTP requests of either era
  * with their answer parsed (JSON body or SSE events).
  */
+import type { Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { buildApp, type AppConfig } from '@mcp-platform/server'
 
@@ -24,16 +25,28 @@ export interface RunningServer {
   app: FastifyInstance
   /** The MCP endpoint, e.g. http://127.0.0.1:PORT/mcp */
   url: URL
+  /** Drops every client connection (fetch keeps idle ones open for seconds, which would hold up app.close()). */
+  dropConnections (): void
 }
 
 /** `buildApp` on 127.0.0.1 and a free port; closed at the end of the test. */
 export async function startServer (t: Teardown, config: AppConfig = {}): Promise<RunningServer> {
   const app = await buildApp({ logLevel: 'silent', stateSecret: 'test-state-secret', ...config })
-  t.teardown(async () => { await app.close() })
+  const sockets = new Set<Socket>()
+  app.server.on('connection', (socket: Socket) => {
+    sockets.add(socket)
+    socket.once('close', () => sockets.delete(socket))
+  })
+  const dropConnections = () => { for (const socket of sockets) socket.destroy() }
+  t.teardown(async () => {
+    const closing = app.close()
+    setImmediate(dropConnections)
+    await closing
+  })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address()
   if (address === null || typeof address === 'string') throw new Error('no port')
-  return { app, url: new URL(`http://127.0.0.1:${address.port}/mcp`) }
+  return { app, url: new URL(`http://127.0.0.1:${address.port}/mcp`), dropConnections }
 }
 
 export interface RawAnswer {

@@ -3,9 +3,8 @@
  * after the client lost the connection, a closed modern SSE stream cancelling
  * its request, and subscriptions/listen from acknowledgement to shutdown.
  */
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import type { FastifyPluginAsync } from 'fastify'
 import t from 'tap'
-import { buildApp } from '@mcp-platform/server'
 import {
   deferred, LEGACY, legacyInitialize, META, modernHeaders, modernMeta, parseSse, startServer, until, within
 } from '../http/helpers.js'
@@ -52,10 +51,6 @@ class SseReader {
   }
 }
 
-async function openConnections (app: FastifyInstance): Promise<number> {
-  return await new Promise((resolve, reject) => app.server.getConnections((error, count) => error ? reject(error) : resolve(count)))
-}
-
 const gates = {
   release: deferred(),
   stepsSignal: undefined as AbortSignal | undefined,
@@ -90,6 +85,8 @@ const streaming: FastifyPluginAsync = async (app) => {
 
 t.test('legacy SSE: a client that lost the stream resumes it with Last-Event-ID', async (t) => {
   const { app, url } = await startServer(t, { plugins: [{ plugin: streaming, name: 'streaming' }] })
+  let closedConnections = 0
+  app.server.on('connection', (socket) => socket.once('close', () => { closedConnections++ }))
   const session = await legacyInitialize(url)
   const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': session, 'mcp-protocol-version': LEGACY }
 
@@ -162,11 +159,11 @@ t.test('legacy SSE: a client that lost the stream resumes it with Last-Event-ID'
     // The resume reaches the server before it noticed the old connection close (the order is not guaranteed on a network).
     const resumed = await fetch(url, { headers: { ...headers, 'last-event-id': first!.id! } })
     const live = new SseReader(resumed)
-    const connections = await openConnections(app)
+    const closedBefore = closedConnections
     controller.abort()
     await reader.cancel()
     // Wait until the server has seen the old connection close, so the test proves its handling.
-    for (let n = connections; n >= connections; n = await openConnections(app)) await new Promise((resolve) => setTimeout(resolve, 5))
+    await until(() => closedConnections > closedBefore, 5000, 'the server to see the close')
     await new Promise((resolve) => setImmediate(resolve))
     gates.release.resolve()
     const rest = await within(live.rest(), 5000, 'the resumed stream')
@@ -210,11 +207,7 @@ t.test('modern: closing the SSE response stream cancels the request', async (t) 
 t.test('modern subscriptions/listen over raw HTTP', async (t) => {
   let mcp: any
   const plugin: FastifyPluginAsync = async (app) => { mcp = app.mcp }
-  const app = await buildApp({ logLevel: 'silent', stateSecret: 's', plugins: [{ plugin, name: 'dyn' }] })
-  let closed = false
-  t.teardown(async () => { if (!closed) await app.close() })
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const url = new URL(`http://127.0.0.1:${(app.server.address() as { port: number }).port}/mcp`)
+  const { app, url, dropConnections } = await startServer(t, { plugins: [{ plugin, name: 'dyn' }] })
 
   const listen = async (id: string, notifications: Record<string, unknown>) => {
     const response = await fetch(url, {
@@ -250,9 +243,9 @@ t.test('modern subscriptions/listen over raw HTTP', async (t) => {
   await until(() => [...app.mcpCore.calls].filter((c) => c.method === 'subscriptions/listen').length === 1, 5000, 'one listen left')
 
   // Shutdown ends the other gracefully: a final result tagged with its subscription id.
-  closed = true
   const closing = app.close()
   const rest = await within(tools.reader.rest(), 5000, 'the end of the listen stream')
+  dropConnections()
   await closing
   t.same(rest.map((e) => e.message), [{
     jsonrpc: '2.0',
