@@ -164,6 +164,8 @@ function sqliteOnly (t: Test, db: Database, driver: SqliteDriver): void {
   })
 
   t.test('a worker that dies is replaced, failing only its own query', async (t) => {
+    // Both workers up (a query each), so the kill below hits a running query rather than a worker still starting.
+    await Promise.all([driver.query('select 1', [], limits), driver.query('select 2', [], limits)])
     const before = driver.restarts
     const running = failure(driver.query(RUNAWAY, [], limits))
     // Let the query reach its worker, then kill every worker as a crash would.
