@@ -9,6 +9,8 @@
  *
  * Missing binaries: under CI=true the test fails (CI must install Debian's
  * `postgresql` package); locally the test is skipped with a loud reason.
+ * The binaries are found with `pg_config --bindir`, then in Debian's
+ * /usr/lib/postgresql/<version>/bin, or in $POSTGRES_BIN when set.
  *
  *   const pg = await startPostgres(t)
  *   if (pg === undefined) return  // skipped
@@ -39,6 +41,11 @@ export interface PostgresServer {
 /** The folder holding initdb/pg_ctl, or undefined. */
 export function findPostgresBin (): string | undefined {
   const candidates: string[] = []
+  // POSTGRES_BIN points at another installation (or, set to an empty folder, shows the skip/fail path).
+  const override = process.env.POSTGRES_BIN
+  if (override !== undefined && override !== '') {
+    return existsSync(join(override, 'initdb')) && existsSync(join(override, 'pg_ctl')) ? override : undefined
+  }
   try {
     candidates.push(execFileSync('pg_config', ['--bindir'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim())
   } catch {}

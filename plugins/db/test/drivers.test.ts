@@ -48,6 +48,8 @@ forEachDatabase(t, async (t, db) => {
     const result = await driver.query(`select name, category from products where id = ${db.param(1)} or name = ${db.param(2)} order by id`,
       [1, 'Kettle'], limits)
     t.same(result.rows, [['SQL Basics', 'Books'], ['Kettle', 'Kitchen']])
+    const extra = await failure(driver.query(`select ${db.param(1)} as a`, [1, 2], limits))
+    t.match(extra.message, sqlite ? /fewer placeholders than the 2 values/ : /bind message supplies 2 parameters, but prepared statement "" requires 1/)
   })
 
   t.test('returns the same JSON values whatever the engine', async (t) => {

@@ -73,7 +73,13 @@ function query (db: Database, sql: string, params: unknown[], maxRows: number): 
   let stmt: Statement | undefined
   try {
     stmt = db.prepare(sql)
-    stmt.bind(params as SqlValue[])
+    try {
+      stmt.bind(params as SqlValue[])
+    } catch (error) {
+      // sql.js says "column index out of range" when there are more values than placeholders.
+      if (/out of range/.test((error as Error).message)) throw new Error(`The query has fewer placeholders than the ${params.length} values in params.`)
+      throw error
+    }
     const get = stmt.get.bind(stmt) as unknown as GetWithConfig
     const result: QueryResult = { columns: stmt.getColumnNames(), rows: [], rowCount: 0, truncated: false }
     while (stmt.step()) {
