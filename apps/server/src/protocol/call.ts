@@ -46,6 +46,8 @@ export class Call {
   #abortReason: string | undefined
   /** The client cancelled (or went away): no response must be sent. */
   cancelledByClient = false
+  /** The response is decided: nothing more may be sent for this request (a handler may still run on in a timer). */
+  done = false
 
   /** Modern era: answers the client sent for earlier input requests (from `inputResponses` and `requestState`). */
   inputResponses: Record<string, unknown> | undefined
@@ -96,7 +98,7 @@ export class Call {
   }
 
   send (message: JsonRpcMessage): void {
-    if (!this.cancelledByClient) this.tc.send?.(message)
+    if (!this.cancelledByClient && !this.done) this.tc.send?.(message)
   }
 
   progress (progress: number, total?: number, message?: string): void {

@@ -132,6 +132,7 @@ export class ProtocolCore {
       if (call.cancelledByClient) return { response: undefined, status: 200 }
       return this.#failed(id, inbound, error)
     } finally {
+      call.done = true
       this.calls.delete(call)
       if (inFlight?.get(id) === call) inFlight.delete(id)
     }
