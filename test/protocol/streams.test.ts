@@ -6,7 +6,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import t from 'tap'
 import {
-  deferred, LEGACY, legacyInitialize, META, modernHeaders, modernMeta, parseSse, startServer, until, within
+  deferred, LEGACY, legacyInitialize, legacyRequest, META, modernHeaders, modernMeta, modernRequest, parseSse, startServer, until, within
 } from '../http/helpers.js'
 
 /** Reads an SSE response event by event. */
@@ -264,4 +264,36 @@ t.test('listen without Accept: text/event-stream is refused with 406 before any 
   t.equal(response.status, 406)
   const messages = parseSse(await response.text())
   t.equal(messages.length, 0, 'a plain JSON refusal, not a stream')
+})
+
+t.test('messages a handler sends after its result are dropped, not thrown at the plugin', async (t) => {
+  const late = { done: deferred<string[]>() }
+  const plugin: FastifyPluginAsync = async (app) => {
+    app.mcp.tool({
+      name: 'late_talker',
+      description: 'Returns, then reports progress and logs from a timer',
+      handler: (_args, ctx) => {
+        setTimeout(() => {
+          const thrown: string[] = []
+          for (const send of [() => ctx.progress(9, 10), () => ctx.log('error', 'too late')]) {
+            try { send() } catch (error) { thrown.push((error as Error).message) }
+          }
+          late.done.resolve(thrown)
+        }, 20)
+        return 'returned first'
+      }
+    })
+  }
+  const { url } = await startServer(t, { plugins: [{ plugin, name: 'late' }] })
+  for (const era of ['modern', 'legacy']) {
+    late.done = deferred<string[]>()
+    const params = { name: 'late_talker', arguments: {} }
+    const answer = era === 'modern'
+      ? await modernRequest(url, 'tools/call', params, { meta: { progressToken: 'late', [META.logLevel]: 'debug' } })
+      : await legacyRequest(url, await legacyInitialize(url), 'tools/call', { ...params, _meta: { progressToken: 'late' } })
+    t.same(answer.messages.map((m) => m.result?.content[0].text), ['returned first'], `${era}: only the response`)
+    t.same(await within(late.done.promise, 2000, 'the late sends'), [], `${era}: the late progress and log did not throw`)
+  }
+  const after = await modernRequest(url, 'tools/call', { name: 'late_talker', arguments: {} })
+  t.equal(after.status, 200, 'the server goes on')
 })
