@@ -106,6 +106,7 @@ export class Connection {
   /** `bufferedAmount` when reading was paused. */
   #pausedAt = 0
   #closed = false
+  #corked = false
   #idleTimer: NodeJS.Timeout | undefined
 
   /** Writes one message on the socket; the `send` of every TransportContext of this connection. */
@@ -141,8 +142,19 @@ export class Connection {
       this.end(CloseCode.PolicyViolation, 'slow reader: too much unread data')
       return
     }
+    if (!this.#corked) {
+      // Answers finishing in the same tick (requests that arrived together) leave in one write.
+      this.#corked = true
+      this.raw.cork()
+      process.nextTick(this.#uncork)
+    }
     socket.send(text)
     if (!this.paused && socket.bufferedAmount > limit) this.#pause()
+  }
+
+  readonly #uncork = (): void => {
+    this.#corked = false
+    this.raw.uncork()
   }
 
   /** Stops reading requests until the socket's send buffer has drained. */
