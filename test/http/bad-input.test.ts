@@ -381,3 +381,19 @@ t.test('bad input over HTTP', async (t) => {
     t.ok(good.calls >= 2, `the well-behaved clients made calls meanwhile (${good.calls})`)
   })
 })
+
+t.test('session limit: 503 with a retry hint; DELETE frees a place and ends the session\'s GET stream', async (t) => {
+  const { url } = await startServer(t, { limits: { maxSessions: 1 } })
+  const first = await legacyInitialize(url)
+  const refused = await rawPost(url, { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: LEGACY, capabilities: {}, clientInfo: { name: 'x', version: '1' } } })
+  assertError(t, refused, 503, -32603, /session limit; retry later or close unused sessions/)
+  t.equal(refused.headers.get('mcp-session-id'), null, 'no session id for a refused initialize')
+
+  const stream = await fetch(url, { headers: { accept: 'text/event-stream', 'mcp-session-id': first } })
+  const streamText = stream.text()
+  const deleted = await fetch(url, { method: 'DELETE', headers: { 'mcp-session-id': first } })
+  t.equal(deleted.status, 200)
+  await deleted.text()
+  t.equal(await within(streamText, 5000, 'the GET stream to end'), '', 'the session\'s GET stream ended')
+  t.match(await legacyInitialize(url), /^[0-9a-f-]{36}$/, 'a new session fits')
+})
