@@ -197,9 +197,9 @@ function sqliteOnly (t: Test, db: Database, driver: SqliteDriver): void {
   }
 
   t.test('opening fails clearly', async (t) => {
-    await t.rejects(openDriver(resolveConfig({ url: 'sqlite:/nonexistent/x.db', env: {} })),
+    await t.rejects(openDriver(resolveConfig({ url: 'sqlite:/nonexistent/x.db', poolSize: 1, env: {} })),
       /Cannot open the SQLite file \/nonexistent\/x\.db \(read-only\): The SQLite database could not be loaded: cannot read \/nonexistent\/x\.db: ENOENT/)
-    await t.rejects(openDriver(resolveConfig({ url: `sqlite:${new URL(import.meta.url).pathname}`, env: {} })),
+    await t.rejects(openDriver(resolveConfig({ url: `sqlite:${new URL(import.meta.url).pathname}`, poolSize: 1, env: {} })),
       /is not a readable SQLite database: file is not a database/)
   })
 }
@@ -223,6 +223,15 @@ function postgresOnly (t: Test, db: Database, driver: Driver): void {
     const error = await openDriver(resolveConfig({ url, env: {}, connectTimeoutMs: 2000 })).then(() => undefined, (e: Error) => e)
     t.match(error?.message, /^Cannot connect to PostgreSQL at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:1\/postgres: .*ECONNREFUSED/)
     t.notMatch(error?.message, /s3cret/)
+  })
+
+  t.test('each call starts from a clean session', async (t) => {
+    const single = await open(t, db, { poolSize: 1 })
+    await single.query('select pg_advisory_lock(42)', [], limits)
+    const locks = await single.query("select count(*) from pg_locks where locktype = 'advisory'", [], limits)
+    t.same(locks.rows, [[0]], 'a session lock taken by one call does not outlive it')
+    const readOnly = await single.query("select current_setting('transaction_read_only'), current_setting('default_transaction_read_only')", [], limits)
+    t.same(readOnly.rows, [['on', 'on']])
   })
 
   t.test('numbers and dates keep their exact values', async (t) => {

@@ -113,7 +113,13 @@ export class PostgresDriver implements Driver {
     const cancel = (): void => { cancelling = this.cancel(pid) }
 
     const running = work(client).finally(async () => {
-      await client.query('rollback').catch((error: Error) => { broken = error })
+      try {
+        await client.query('rollback')
+        // What a rollback keeps: session-level advisory locks (pg_advisory_lock() is a SELECT). Start the next call clean.
+        await client.query('discard all')
+      } catch (error) {
+        broken = error as Error
+      }
     })
     // The connection returns to the pool when the engine is done with it, whatever the caller saw.
     void running.catch((error: Error) => { if (isConnectionError(error)) broken = error })
