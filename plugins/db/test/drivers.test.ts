@@ -225,6 +225,18 @@ function postgresOnly (t: Test, db: Database, driver: Driver): void {
     t.notMatch(error?.message, /s3cret/)
   })
 
+  t.test('a pool that stays busy says so, rather than blaming the server', async (t) => {
+    const single = await open(t, db, { poolSize: 1, connectTimeoutMs: 300 })
+    const controller = new AbortController()
+    const long = failure(single.query('select pg_sleep(30)', [], { ...limits, timeoutMs: 30_000, signal: controller.signal }))
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const busy = await failure(single.query('select 1', [], limits))
+    t.equal(busy.code, 'unavailable')
+    t.match(busy.message, /All 1 database connections stayed busy for 300 ms/)
+    controller.abort()
+    t.equal((await long).code, 'cancelled')
+  })
+
   t.test('each call starts from a clean session', async (t) => {
     const single = await open(t, db, { poolSize: 1 })
     await single.query('select pg_advisory_lock(42)', [], limits)

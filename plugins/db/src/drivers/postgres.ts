@@ -163,6 +163,11 @@ export class PostgresDriver implements Driver {
 
   private async connect (signal: AbortSignal | undefined): Promise<pg.PoolClient> {
     const connecting = this.pool.connect().catch((error: unknown) => {
+      // pg reports a wait for a busy pool the same way as an unreachable server: tell them apart.
+      if (/timeout exceeded when trying to connect/.test(describe(error)) && this.pool.totalCount >= this.options.poolSize) {
+        throw new DbError('unavailable',
+          `All ${this.options.poolSize} database connections stayed busy for ${this.options.connectTimeoutMs} ms; try again shortly.`, { cause: error })
+      }
       throw new DbError('unavailable', `PostgreSQL is unavailable: ${describe(error)}`, { cause: error })
     })
     if (signal === undefined) return await connecting

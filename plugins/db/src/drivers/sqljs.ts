@@ -174,7 +174,7 @@ export class SqliteDriver implements Driver {
     if (signal?.aborted === true) throw cancelledError()
     const slot = await this.acquire(signal)
     try {
-      await this.ready(slot)
+      await abortable(this.ready(slot), signal)
       const worker = slot.worker
       if (worker === undefined) throw new DbError('unavailable', 'The SQLite engine is restarting; try again.')
       return await new Promise<T>((resolve, reject) => {
@@ -240,4 +240,15 @@ export class SqliteDriver implements Driver {
     if (next !== undefined) next.resolve(slot)
     else slot.busy = false
   }
+}
+
+/** Rejects with the cancelled error as soon as `signal` fires, without waiting for `promise`. */
+function abortable<T> (promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(cancelledError())
+    if (signal.aborted) return onAbort()
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+  })
 }
