@@ -6,9 +6,9 @@
  */
 import { randomBytes } from 'node:crypto'
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
-import { normalizeConfig } from './config/load.js'
+import { normalizeConfig, type ResolvedConfig } from './config/load.js'
 import { loadPlugin } from './config/plugins.js'
-import type { AppConfig, ServerConfig } from './config/schema.js'
+import type { AppConfig } from './config/schema.js'
 import { healthRoutes } from './ops/health.js'
 import { ProtocolCore } from './protocol/dispatcher.js'
 import { Sessions } from './protocol/sessions.js'
@@ -17,13 +17,16 @@ import { Registry } from './registry/registry.js'
 import { MemoryEventBus } from './state/event-bus.js'
 import { MemoryEventStore } from './state/event-store.js'
 import { MemorySessionStore } from './state/session-store.js'
+import { enableAuth, principalOf } from './transports/auth.js'
 import { createOriginCheck } from './transports/http/origin.js'
 import { httpTransport } from './transports/http/plugin.js'
 import { createWebSocketTransport } from './transports/websocket/transport.js'
 
 export interface BuildOptions {
-  /** A logger instance or pino options, instead of the one made from `logLevel`. */
+  /** Pino options, instead of the ones made from `logLevel`. */
   logger?: FastifyServerOptions['logger']
+  /** Where the default logger writes (tests capture logs with it). */
+  logStream?: NodeJS.WritableStream
   /** Where relative plugin paths are resolved (default: the working directory). */
   cwd?: string
 }
@@ -43,7 +46,8 @@ export async function buildApp (input: AppConfig = {}, build: BuildOptions = {})
     logger: build.logger ?? {
       level: config.logLevel,
       // Credentials never reach the logs.
-      redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["mcp-session-id"]']
+      redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["mcp-session-id"]'],
+      ...(build.logStream !== undefined ? { stream: build.logStream } : {})
     },
     bodyLimit: config.limits.bodyLimit,
     // Per-request info logs cost more than the MCP work on the hot path; errors and warnings are still logged.
@@ -73,6 +77,9 @@ export async function buildApp (input: AppConfig = {}, build: BuildOptions = {})
       allowedOrigins: config.allowedOrigins,
       allowedHosts: config.allowedHosts ?? (LOOPBACK_HOSTS.includes(config.host) ? ['localhost', '127.0.0.1', '[::1]'] : ['*'])
     }))
+    if (config.jwtSecret !== undefined) {
+      await enableAuth(scope, { secret: config.jwtSecret, issuer: config.auth.issuer, audience: config.auth.audience })
+    }
     // WebSocket upgrades of GET <path> go to the WebSocket transport; everything else stays HTTP.
     const websocket = createWebSocketTransport({
       core,
@@ -82,7 +89,7 @@ export async function buildApp (input: AppConfig = {}, build: BuildOptions = {})
       idleTimeoutMs: config.limits.wsIdleTimeoutMs,
       maxBufferedBytes: config.limits.wsMaxBufferedBytes,
       drainMs: config.limits.shutdownDrainMs,
-      principalOf: () => undefined
+      principalOf
     })
     await scope.register(websocket.plugin)
     await scope.register(httpTransport, {
@@ -92,7 +99,7 @@ export async function buildApp (input: AppConfig = {}, build: BuildOptions = {})
       keepAliveMs: config.limits.sseKeepAliveMs,
       sseRetryMs: 1000,
       eventStore,
-      principalOf: () => undefined,
+      principalOf,
       websocket: websocket.handler
     })
   })
@@ -134,7 +141,7 @@ export async function buildApp (input: AppConfig = {}, build: BuildOptions = {})
   return app
 }
 
-function stateKeyFrom (config: ServerConfig & { stateSecret?: string }, app: FastifyInstance): Buffer {
+function stateKeyFrom (config: ResolvedConfig, app: FastifyInstance): Buffer {
   if (config.stateSecret !== undefined) return Buffer.from(config.stateSecret)
   app.log.warn('MCP_STATE_SECRET is not set: using a random key, so multi round-trip requestState issued by this process will not verify on other instances or after a restart')
   return randomBytes(32)

@@ -17,6 +17,8 @@ export const ENVIRONMENT: ReadonlyArray<{ name: string, path: string, kind: 'str
   { name: 'LOG_LEVEL', path: 'logLevel', kind: 'string' },
   { name: 'MCP_ALLOWED_ORIGINS', path: 'allowedOrigins', kind: 'list' },
   { name: 'MCP_ALLOWED_HOSTS', path: 'allowedHosts', kind: 'list' },
+  { name: 'MCP_JWT_ISSUER', path: 'auth.issuer', kind: 'string' },
+  { name: 'MCP_JWT_AUDIENCE', path: 'auth.audience', kind: 'string' },
   { name: 'MCP_BODY_LIMIT', path: 'limits.bodyLimit', kind: 'integer' },
   { name: 'MCP_TOOL_TIMEOUT_MS', path: 'limits.toolTimeoutMs', kind: 'integer' },
   { name: 'MCP_MAX_SESSIONS', path: 'limits.maxSessions', kind: 'integer' },
@@ -32,6 +34,9 @@ export const ENVIRONMENT: ReadonlyArray<{ name: string, path: string, kind: 'str
   { name: 'MCP_WS_IDLE_TIMEOUT_MS', path: 'limits.wsIdleTimeoutMs', kind: 'integer' },
   { name: 'MCP_WS_MAX_BUFFERED_BYTES', path: 'limits.wsMaxBufferedBytes', kind: 'integer' }
 ]
+
+/** The validated configuration, with the secrets that come only from the environment. */
+export type ResolvedConfig = ServerConfig & { stateSecret?: string, jwtSecret?: string }
 
 export class ConfigError extends Error {
   override name = 'ConfigError'
@@ -66,6 +71,7 @@ export function applyEnvironment (config: AppConfig, env: NodeJS.ProcessEnv): { 
   const extra = env.MCP_PLUGINS?.split(',').map((item) => item.trim()).filter((item) => item !== '') ?? []
   if (extra.length > 0) result.plugins = [...(result.plugins ?? []), ...extra.map((module) => ({ module }))]
   if (env.MCP_STATE_SECRET !== undefined && env.MCP_STATE_SECRET !== '') result.stateSecret = env.MCP_STATE_SECRET
+  if (env.MCP_JWT_SECRET !== undefined && env.MCP_JWT_SECRET !== '') result.jwtSecret = env.MCP_JWT_SECRET
   return { config: result, sources }
 }
 
@@ -75,10 +81,10 @@ function structuredCloneConfig (config: AppConfig): AppConfig {
 }
 
 /** Fills defaults and validates; throws a ConfigError naming every wrong value and its source. */
-export function normalizeConfig (input: AppConfig, sources = new Map<string, string>()): ServerConfig & { stateSecret?: string } {
-  const { stateSecret, plugins = [], ...rest } = input
+export function normalizeConfig (input: AppConfig, sources = new Map<string, string>()): ResolvedConfig {
+  const { stateSecret, jwtSecret, plugins = [], ...rest } = input
   // Plugin entries may hold functions, which TypeBox's Value cannot clone: they are checked by hand.
-  const candidate = Value.Default(ConfigSchema, { ...rest, limits: { ...rest.limits }, plugins: [] }) as ServerConfig
+  const candidate = Value.Default(ConfigSchema, { ...rest, limits: { ...rest.limits }, auth: { ...rest.auth }, plugins: [] }) as ServerConfig
   const problems = [...Value.Errors(ConfigSchema, candidate)]
     // A failing union reports its branches too; keep the most specific messages.
     .filter((error, index, all) => !all.some((other, j) => j !== index && other.path.startsWith(error.path + '/')))
@@ -102,14 +108,17 @@ export function normalizeConfig (input: AppConfig, sources = new Map<string, str
       throw new ConfigError(`Invalid configuration:\n  - plugins.${index}: must be { module: "<package or path>" } or { plugin: <Fastify plugin function> }, got ${JSON.stringify(entry)}`)
     }
   }
-  return { ...candidate, plugins, stateSecret }
+  if (jwtSecret !== undefined && jwtSecret.length < 32) {
+    throw new ConfigError('Invalid configuration:\n  - MCP_JWT_SECRET: must be at least 32 characters (an HS256 key)')
+  }
+  return { ...candidate, plugins, stateSecret, jwtSecret }
 }
 
 /**
  * Reads `fastify.config.ts` (or the file named by MCP_CONFIG) from the working
  * directory and applies the environment.
  */
-export async function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Promise<ServerConfig & { stateSecret?: string }> {
+export async function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Promise<ResolvedConfig> {
   const file = resolve(cwd, env.MCP_CONFIG ?? 'fastify.config.ts')
   let fileConfig: AppConfig = {}
   if (existsSync(file)) {

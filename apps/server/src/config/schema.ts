@@ -55,6 +55,11 @@ export const ConfigSchema = Type.Object({
   /** Host names the server answers to (`*`: any). Default: loopback names when bound to loopback, else any. */
   allowedHosts: Type.Optional(Type.Array(Type.String())),
   plugins: Type.Array(PluginEntrySchema, { default: [] }),
+  /** Bearer-token (JWT, HS256) checks, on when MCP_JWT_SECRET is set. */
+  auth: Type.Object({
+    issuer: Type.Optional(Type.String({ minLength: 1 })),
+    audience: Type.Optional(Type.String({ minLength: 1 }))
+  }, { additionalProperties: false, default: {} }),
   limits: LimitsSchema
 }, { additionalProperties: false })
 
@@ -70,11 +75,14 @@ export type PluginEntry =
 export type ServerConfig = Omit<Static<typeof ConfigSchema>, 'plugins'> & { plugins: PluginEntry[] }
 
 /** What `fastify.config.ts` exports and `buildApp` accepts: everything optional. */
-export type AppConfig = Partial<Omit<ServerConfig, 'plugins' | 'limits'>> & {
+export type AppConfig = Partial<Omit<ServerConfig, 'plugins' | 'limits' | 'auth'>> & {
+  auth?: ServerConfig['auth']
   plugins?: PluginEntry[]
   limits?: Partial<Limits>
   /** Key for MRTR requestState integrity; from MCP_STATE_SECRET in production. */
   stateSecret?: string
+  /** Turns on bearer-token authentication; from MCP_JWT_SECRET. */
+  jwtSecret?: string
 }
 
 /** Types a config file without changing it. */
