@@ -3,7 +3,7 @@
  * validation at start, and the TypeScript type of `fastify.config.ts`.
  */
 import { Type, type Static } from '@sinclair/typebox'
-import type { FastifyPluginAsync, FastifyPluginCallback } from 'fastify'
+import type { FastifyPluginAsync } from 'fastify'
 
 const LogLevel = Type.Union([
   Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'),
@@ -69,7 +69,7 @@ export type Limits = Static<typeof LimitsSchema>
 export type PluginEntry =
   | { module: string, name?: string, options?: Record<string, unknown> }
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  | { plugin: FastifyPluginAsync<any> | FastifyPluginCallback<any>, name?: string, options?: Record<string, unknown> }
+  | { plugin: FastifyPluginAsync<any>, name?: string, options?: Record<string, unknown> }
 
 /** The full, validated configuration. */
 export type ServerConfig = Omit<Static<typeof ConfigSchema>, 'plugins'> & { plugins: PluginEntry[] }
