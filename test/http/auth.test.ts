@@ -60,7 +60,7 @@ t.test('with MCP_JWT_SECRET set', async (t) => {
   t.test('a valid token reaches the tool as ctx.principal', async (t) => {
     const res = await call('whoami', `Bearer ${alice}`)
     t.equal(res.status, 200)
-    t.equal((await res.json()).result.content[0].text, 'alice')
+    t.equal(((await res.json()) as any).result.content[0].text, 'alice')
   })
 
   const refusals: Array<[string, string | undefined, RegExp]> = [
@@ -77,7 +77,7 @@ t.test('with MCP_JWT_SECRET set', async (t) => {
       const res = await call('whoami', authorization)
       t.equal(res.status, 401)
       t.match(res.headers.get('www-authenticate'), /^Bearer realm="mcp", error="(missing_token|invalid_token)"$/)
-      const body = await res.json()
+      const body = await res.json() as any
       t.equal(body.error.code, -32600)
       t.match(body.error.message, message)
     })
