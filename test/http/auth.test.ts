@@ -10,6 +10,7 @@ import WebSocket from 'ws'
 import { buildApp } from '@mcp-platform/server'
 
 const SECRET = 'a-test-secret-that-is-at-least-32-chars'
+const json = async (res: Response): Promise<any> => await res.json()
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url')
 
 function token (claims: Record<string, unknown>, secret = SECRET): string {
@@ -104,13 +105,13 @@ t.test('with MCP_JWT_SECRET set', async (t) => {
   })
 
   t.test('MRTR requestState issued to one principal is refused for another', async (t) => {
-    const first = await (await call('ask', `Bearer ${alice}`)).json()
+    const first = await json(await call('ask', `Bearer ${alice}`))
     t.equal(first.result.resultType, 'input_required')
     const retry = { requestState: first.result.requestState, inputResponses: { 'elicitation-0': { action: 'accept', content: { name: 'Alice' } } } }
-    const asBob = await (await call('ask', `Bearer ${bob}`, retry)).json()
+    const asBob = await json(await call('ask', `Bearer ${bob}`, retry))
     t.equal(asBob.error.code, -32602)
     t.match(asBob.error.message, /issued to another caller/)
-    const asAlice = await (await call('ask', `Bearer ${alice}`, retry)).json()
+    const asAlice = await json(await call('ask', `Bearer ${alice}`, retry))
     t.equal(asAlice.result.content[0].text, 'Alice')
   })
 
