@@ -14,7 +14,9 @@ export default defineConfig({
   plugins: [
     { module: '@mcp-platform/calculator' },
     // Upstream URLs: WEATHER_API_URL, GEOCODING_API_URL (default: Open-Meteo's public API).
-    { module: '@mcp-platform/weather' }
+    { module: '@mcp-platform/weather' },
+    // DATABASE_URL: postgres://… or sqlite:/path/to/file.db (default: an embedded, seeded SQLite).
+    { module: '@mcp-platform/db' }
   ],
   limits: {
     bodyLimit: 1_048_576,

@@ -23,13 +23,17 @@ async function inspector (url: string, ...args: string[]): Promise<any> {
   return JSON.parse(stdout)
 }
 
-t.test('the Inspector CLI lists and calls the default plugins\' tools', async (t) => {
+t.test('the Inspector CLI lists the default plugins\' tools and calls calculate and db_query', async (t) => {
   const server = await startServer(t)
   const { tools } = await inspector(server.url, '--method', 'tools/list')
   const names = tools.map((tool: { name: string }) => tool.name)
-  for (const name of ['calculate', 'weather_current', 'weather_forecast']) {
+  for (const name of ['calculate', 'weather_current', 'weather_forecast', 'db_query', 'db_list_tables', 'db_describe_table']) {
     t.ok(names.includes(name), `${name} is listed`)
   }
   const result = await inspector(server.url, '--method', 'tools/call', '--tool-name', 'calculate', '--tool-arg', 'expression=2 * (3 + 4) ^ 2')
   t.same(result.structuredContent, { result: 98 })
+  const count = await inspector(server.url, '--method', 'tools/call', '--tool-name', 'db_query', '--tool-arg', 'sql=select count(*) as n from customers')
+  t.notOk(count.isError, 'db_query answers')
+  t.same(count.structuredContent.columns, ['n'])
+  t.ok(count.structuredContent.rows[0][0] > 0, 'the seeded table has rows')
 })

@@ -72,7 +72,8 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
       case 'FST_ERR_CTP_EMPTY_JSON_BODY':
         return answer(400, ErrorCode.ParseError, 'Parse error: the body is empty; send one JSON-RPC message')
       case 'FST_ERR_CTP_INVALID_JSON_BODY':
-        return answer(400, ErrorCode.ParseError, `Parse error: the body is not valid JSON (${error.message})`)
+        // Fastify gives the same error for a syntax error and for a "__proto__" key (prototype poisoning).
+        return answer(400, ErrorCode.ParseError, 'Parse error: the body is not valid JSON, or it holds a forbidden "__proto__" or "constructor.prototype" key')
     }
     if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') {
       return answer(400, ErrorCode.ParseError, `Parse error: ${error.message}`)
