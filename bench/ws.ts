@@ -53,6 +53,8 @@ async function serve (kind: string): Promise<void> {
     port = await bareServer()
   }
   process.stdout.write(`READY ${port}\n`)
+  // A clean exit on SIGTERM lets `--cpu-prof` write its profile.
+  process.on('SIGTERM', () => process.exit(0))
 }
 
 /** The ceiling: a bare `ws` server answering the same messages with the same work and result shape. */
