@@ -12,6 +12,7 @@ import {
   ErrorCode, failure, failureFrom, idOf, ProtocolError, success,
   type JsonRpcResponse, type RequestId
 } from './jsonrpc.js'
+import { Deadlines } from './deadlines.js'
 import { RequestStateSealer } from './request-state.js'
 import type { Session, Sessions } from './sessions.js'
 import { META, MODERN_VERSIONS } from './versions.js'
@@ -49,6 +50,8 @@ export class ProtocolCore {
   readonly sealer: RequestStateSealer
   /** Every call in flight on this instance, for draining at shutdown. */
   readonly calls = new Set<Call>()
+  /** Time limits of handler runs. */
+  readonly deadlines = new Deadlines()
   readonly #methods: MethodTable = methods
   #closing = false
 
@@ -142,6 +145,7 @@ export class ProtocolCore {
   abortAll (reason: string): void {
     this.#closing = true
     for (const call of this.calls) call.abort(reason)
+    this.deadlines.clear()
   }
 
   /** Stops accepting long-lived subscriptions; open ones end gracefully. */

@@ -4,14 +4,15 @@
  * the multi round-trip (MRTR) bookkeeping that turns `ctx.elicit()` into an
  * InputRequiredResult and a retry back into an answer.
  *
- * This is on the hot path of every tool call, so an Execution is one object
- * with methods (no per-call closures beyond the promise's executor), and the
- * timer is armed with an argument instead of a closure.
+ * This is on the hot path of every tool call, so a run is one object with
+ * methods (no per-call closures beyond the promise's executor), and its time
+ * limit is an entry in a shared Deadlines list rather than a timer of its own.
  */
 import type { RequestContext } from '../registry/types.js'
 import { HandlerContext, type Call } from './call.js'
 import type { ProtocolCore } from './dispatcher.js'
 import { ErrorCode, ProtocolError } from './jsonrpc.js'
+import type { Deadline, DeadlineList } from './deadlines.js'
 import type { StateBinding } from './request-state.js'
 
 export class HandlerTimeout extends Error {
@@ -24,12 +25,11 @@ export class HandlerAborted extends Error {}
 
 export type HandlerOutcome<T> = { value: T } | { inputRequired: Record<string, unknown> }
 
-export interface HandlerRun {
-  owner: string
-  timeoutMs: number | undefined
-  /** Binds a modern `requestState` to this request: the tool or prompt name, or the URI. */
-  target: string
-  args: unknown
+/** Who owns the handler: a registered tool, prompt, resource or template. */
+export interface HandlerOwner {
+  readonly owner: string
+  /** The handler's own time limit, if it has one. */
+  readonly timeoutMs?: number
 }
 
 /** What a Call tells the handler run it belongs to. */
@@ -38,16 +38,25 @@ export interface Execution {
   inputRequired (): void
 }
 
-class Run<T> implements Execution {
+class Run<A, T> implements Execution, Deadline {
   #settled = false
-  #timer: NodeJS.Timeout | undefined
   resolve!: (outcome: HandlerOutcome<T>) => void
   reject!: (error: unknown) => void
+  deadlineAt = 0
+  deadlinePrev: Deadline | undefined = undefined
+  deadlineNext: Deadline | undefined = undefined
+  deadlineList: DeadlineList | undefined = undefined
 
-  constructor (readonly core: ProtocolCore, readonly call: Call, readonly run: HandlerRun) {}
+  constructor (
+    readonly core: ProtocolCore,
+    readonly call: Call,
+    readonly target: string,
+    readonly args: A,
+    readonly timeoutMs: number
+  ) {}
 
-  start (timeoutMs: number, pending: T | Promise<T>): void {
-    this.#timer = setTimeout(onTimeout, timeoutMs, this, timeoutMs)
+  start (pending: T | Promise<T>): void {
+    this.core.deadlines.add(this, this.timeoutMs)
     if (pending instanceof Promise) void this.#await(pending)
     else this.#finish({ value: pending })
   }
@@ -68,19 +77,20 @@ class Run<T> implements Execution {
     if (this.#settle()) this.reject(error)
   }
 
-  /** True the first time: the run is over, its timer and its link to the call are dropped. */
+  /** True the first time: the run is over, its deadline and its link to the call are dropped. */
   #settle (): boolean {
     if (this.#settled) return false
     this.#settled = true
-    clearTimeout(this.#timer)
+    this.core.deadlines.remove(this)
     this.call.execution = undefined
     return true
   }
 
-  timedOut (ms: number): void {
+  /** The time limit passed (called by Deadlines). */
+  expire (): void {
     if (this.#settled) return
     this.call.abort('timeout')
-    this.fail(new HandlerTimeout(ms))
+    this.fail(new HandlerTimeout(this.timeoutMs))
   }
 
   /** Cancellation and shutdown stop the wait at once; the handler sees its signal abort. */
@@ -95,54 +105,56 @@ class Run<T> implements Execution {
 
   endRound (): void {
     if (this.#settled) return
-    const { call, core, run } = this
+    const { call, core } = this
     call.abort('input required')
     this.#finish({
       inputRequired: {
         resultType: 'input_required',
         inputRequests: call.inputRequests,
-        requestState: core.sealer.seal(bindingOf(call, run), call.inputResponses ?? {})
+        requestState: core.sealer.seal(bindingOf(call, this.target, this.args), call.inputResponses ?? {})
       }
     })
   }
-}
-
-function onTimeout (run: { timedOut (ms: number): void }, ms: number): void {
-  run.timedOut(ms)
 }
 
 function endRound (run: { endRound (): void }): void {
   run.endRound()
 }
 
-function bindingOf (call: Call, run: HandlerRun): StateBinding {
-  return { method: call.method, target: run.target, args: run.args, principalId: call.tc.principal?.id }
+function bindingOf (call: Call, target: string, args: unknown): StateBinding {
+  return { method: call.method, target, args, principalId: call.tc.principal?.id }
 }
 
-export async function runHandler<T> (
+/**
+ * Runs `handler(args, ctx)` for `call`. `target` (the tool or prompt name, or
+ * the URI) and `args` bind a modern `requestState` to this request.
+ */
+export function runHandler<A, T> (
   core: ProtocolCore,
   call: Call,
-  run: HandlerRun,
-  handler: (ctx: RequestContext) => T | Promise<T>
+  owner: HandlerOwner,
+  target: string,
+  args: A,
+  handler: (args: A, ctx: RequestContext) => T | Promise<T>
 ): Promise<HandlerOutcome<T>> {
   if (call.era === 'modern' && (call.params.requestState !== undefined || call.params.inputResponses !== undefined)) {
-    call.inputResponses = gatherInputResponses(core, call, bindingOf(call, run))
+    call.inputResponses = gatherInputResponses(core, call, bindingOf(call, target, args))
   }
-  const execution = new Run<T>(core, call, run)
+  const run = new Run<A, T>(core, call, target, args, owner.timeoutMs ?? core.options.handlerTimeoutMs)
   const done = new Promise<HandlerOutcome<T>>((resolve, reject) => {
-    execution.resolve = resolve
-    execution.reject = reject
+    run.resolve = resolve
+    run.reject = reject
   })
-  call.execution = execution
+  call.execution = run
   let pending: T | Promise<T>
   try {
-    pending = handler(new HandlerContext(call, call.logger, run.owner))
+    pending = handler(args, new HandlerContext(call, call.logger, owner.owner))
   } catch (error) {
     call.execution = undefined
-    throw error
+    return Promise.reject(error)
   }
-  execution.start(run.timeoutMs ?? core.options.handlerTimeoutMs, pending)
-  return await done
+  run.start(pending)
+  return done
 }
 
 /** Answers of earlier rounds (sealed in `requestState`) plus this round's `inputResponses`. */

@@ -23,7 +23,7 @@ export async function getPrompt (core: ProtocolCore, call: Call): Promise<Record
 
   let outcome
   try {
-    outcome = await runHandler(core, call, { owner: prompt.owner, timeoutMs: undefined, target: name, args }, (ctx) => prompt.handler(args as never, ctx))
+    outcome = await runHandler(core, call, prompt, name, args as never, prompt.handler)
   } catch (error) {
     throw handlerFailure(call, `Prompt "${name}"`, error)
   }

@@ -4,20 +4,20 @@ import { ToolError } from '../../registry/tool-error.js'
 import type { Call } from '../call.js'
 import type { ProtocolCore } from '../dispatcher.js'
 import { ErrorCode, ProtocolError } from '../jsonrpc.js'
-import { formatMs, HandlerAborted, HandlerTimeout, runHandler } from '../run-handler.js'
+import { formatMs, HandlerAborted, HandlerTimeout, runHandler, type HandlerOwner } from '../run-handler.js'
 
 export async function readResource (core: ProtocolCore, call: Call): Promise<Record<string, unknown>> {
   const { uri } = call.params
   if (typeof uri !== 'string') throw new ProtocolError(ErrorCode.InvalidParams, 'Invalid params: "uri" must be a string')
 
-  let owner: string
+  let owner: HandlerOwner
   let cache: { ttlMs: number, scope: string } | undefined
-  let read: (ctx: RequestContext) => ReadResult | Promise<ReadResult>
+  let read: (uri: string, ctx: RequestContext) => ReadResult | Promise<ReadResult>
   const resource = core.registry.resources.get(uri)
   if (resource !== undefined) {
-    owner = resource.owner
+    owner = resource
     cache = resource.definition.cache
-    read = (ctx) => resource.definition.read(uri, ctx)
+    read = resource.definition.read
   } else {
     const found = core.registry.matchTemplate(uri)
     if (found === undefined) {
@@ -25,14 +25,14 @@ export async function readResource (core: ProtocolCore, call: Call): Promise<Rec
       const code = call.era === 'modern' ? ErrorCode.InvalidParams : ErrorCode.LegacyResourceNotFound
       throw new ProtocolError(code, `Resource not found: "${uri}". Call resources/list and resources/templates/list to see what can be read`, { uri })
     }
-    owner = found.template.owner
+    owner = found.template
     cache = found.template.definition.cache
-    read = (ctx) => found.template.definition.read(uri, found.variables, ctx)
+    read = (uri, ctx) => found.template.definition.read(uri, found.variables, ctx)
   }
 
   let outcome
   try {
-    outcome = await runHandler(core, call, { owner, timeoutMs: undefined, target: uri, args: undefined }, read)
+    outcome = await runHandler(core, call, owner, uri, uri, read)
   } catch (error) {
     throw handlerFailure(call, `Reading "${uri}"`, error)
   }

@@ -29,7 +29,7 @@ export async function callTool (core: ProtocolCore, call: Call): Promise<Record<
 
   let outcome
   try {
-    outcome = await runHandler(core, call, { owner: tool.owner, timeoutMs: tool.timeoutMs, target: name, args }, (ctx) => tool.handler(args as never, ctx))
+    outcome = await runHandler(core, call, tool, name, args as never, tool.handler)
   } catch (error) {
     return failedResult(call, tool, error)
   }
