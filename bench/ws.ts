@@ -57,6 +57,8 @@ async function serve (kind: string): Promise<void> {
   process.on('SIGTERM', () => process.exit(0))
 }
 
+const MODERN_RESULT = { resultType: 'complete', _meta: { 'io.modelcontextprotocol/serverInfo': { name: 'mcp-platform', version: '0.1.0' } } }
+
 /** The ceiling: a bare `ws` server answering the same messages with the same work and result shape. */
 async function bareServer (): Promise<number> {
   const wss = new WebSocketServer({
@@ -73,7 +75,7 @@ async function bareServer (): Promise<number> {
     const uncork = () => { corked = false; raw.uncork() }
     socket.on('message', (data: Buffer) => {
       if (!corked) { corked = true; raw.cork(); process.nextTick(uncork) }
-      const message = JSON.parse(data.toString()) as { jsonrpc?: string, id?: number, method?: string, params?: { name?: string, arguments?: { expression?: string } } }
+      const message = JSON.parse(data.toString()) as { jsonrpc?: string, id?: number, method?: string, params?: { name?: string, arguments?: { expression?: string }, _meta?: unknown } }
       if (message.id === undefined) return // notifications/initialized
       if (message.jsonrpc !== '2.0') {
         socket.send(JSON.stringify({ jsonrpc: '2.0', id: message.id, error: { code: -32600, message: 'Invalid request' } }))
@@ -81,7 +83,10 @@ async function bareServer (): Promise<number> {
         socket.send(JSON.stringify({ jsonrpc: '2.0', id: message.id, result: { protocolVersion: '2025-11-25', capabilities: { tools: {} }, serverInfo: { name: 'bare', version: '0' } } }))
       } else if (message.method === 'tools/call' && message.params?.name === 'calculate') {
         const result = evaluate(String(message.params.arguments?.expression))
-        socket.send(JSON.stringify({ jsonrpc: '2.0', id: message.id, result: { content: [{ type: 'text', text: String(result) }], structuredContent: { result } } }))
+        // The same answer as the platform's, byte for byte: a 2026-07-28 request gets resultType and serverInfo.
+        const answer: Record<string, unknown> = { content: [{ type: 'text', text: String(result) }], structuredContent: { result } }
+        if (message.params._meta !== undefined) Object.assign(answer, MODERN_RESULT)
+        socket.send(JSON.stringify({ jsonrpc: '2.0', id: message.id, result: answer }))
       } else {
         socket.send(JSON.stringify({ jsonrpc: '2.0', id: message.id, error: { code: -32601, message: 'Method not found' } }))
       }

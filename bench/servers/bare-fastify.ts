@@ -6,6 +6,8 @@
 import Fastify, { LogController } from 'fastify'
 import { evaluate } from '../../plugins/calculator/src/evaluate.js'
 
+const MODERN_RESULT = { resultType: 'complete', _meta: { 'io.modelcontextprotocol/serverInfo': { name: 'mcp-platform', version: '0.1.0' } } }
+
 const app = Fastify({ logger: { level: 'warn' }, logController: new LogController({ disableRequestLogging: true }) })
 
 app.post('/mcp', async (request, reply) => {
@@ -14,7 +16,8 @@ app.post('/mcp', async (request, reply) => {
     return reply.code(400).send({ jsonrpc: '2.0', id: null, error: { code: -32600, message: 'Invalid request' } })
   }
   const result = evaluate(String(body.params.arguments?.expression))
-  return { jsonrpc: '2.0', id: body.id, result: { content: [{ type: 'text', text: String(result) }], structuredContent: { result } } }
+  // The same answer as the platform's for a 2026-07-28 request, byte for byte.
+  return { jsonrpc: '2.0', id: body.id, result: { content: [{ type: 'text', text: String(result) }], structuredContent: { result }, ...MODERN_RESULT } }
 })
 
 await app.listen({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1' })
