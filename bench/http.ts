@@ -5,7 +5,7 @@
  *   3. the official SDK (stateless Streamable HTTP, as documented).
  * Each server runs in its own process; autocannon runs here.
  *
- *   node --import tsx bench/http.ts [--rounds 3] [--duration 5] [--connections 50]
+ *   node --import tsx bench/http.ts [--rounds 7] [--duration 3] [--connections 50]
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
@@ -18,8 +18,8 @@ const option = (name: string, fallback: number) => {
   const index = args.indexOf(`--${name}`)
   return index === -1 ? fallback : Number(args[index + 1])
 }
-const duration = option('duration', 5)
-const rounds = option('rounds', 3)
+const duration = option('duration', 3)
+const rounds = option('rounds', 7)
 const connections = option('connections', 50)
 
 const body = (id: number) => JSON.stringify({

@@ -10,7 +10,7 @@
  * the load generator runs here. Rounds alternate between the servers and
  * medians are reported.
  *
- *   node --import tsx bench/ws.ts [--era legacy|modern] [--rounds 3] [--duration 5] [--connections 50] [--in-flight 10]
+ *   node --import tsx bench/ws.ts [--era legacy|modern] [--rounds 7] [--duration 3] [--connections 50] [--in-flight 10]
  *
  * legacy: each connection sends `initialize` once, then plain requests (what
  * the SDK v1 WebSocketClientTransport does); modern: every request carries the
@@ -180,8 +180,8 @@ function cpuSeconds (pid: number): number {
 
 async function main (): Promise<void> {
   const era = option('era', 'legacy')
-  const rounds = Number(option('rounds', '3'))
-  const duration = Number(option('duration', '5'))
+  const rounds = Number(option('rounds', '7'))
+  const duration = Number(option('duration', '3'))
   const connections = Number(option('connections', '50'))
   const inFlight = Number(option('in-flight', '10'))
 
