@@ -10,14 +10,7 @@ import { buildApp, type AppConfig } from '@mcp-platform/server'
 export const MODERN = '2026-07-28'
 export const LEGACY = '2025-11-25'
 
-export const META = {
-  protocolVersion: 'io.modelcontextprotocol/protocolVersion',
-  clientInfo: 'io.modelcontextprotocol/clientInfo',
-  clientCapabilities: 'io.modelcontextprotocol/clientCapabilities',
-  logLevel: 'io.modelcontextprotocol/logLevel',
-  serverInfo: 'io.modelcontextprotocol/serverInfo',
-  subscriptionId: 'io.modelcontextprotocol/subscriptionId'
-} as const
+export { META } from '../../apps/server/src/protocol/versions.js'
 
 interface Teardown { teardown (fn: () => unknown): void }
 
