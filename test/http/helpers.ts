@@ -10,7 +10,9 @@ import { buildApp, type AppConfig } from '@mcp-platform/server'
 export const MODERN = '2026-07-28'
 export const LEGACY = '2025-11-25'
 
-export { META } from '../../apps/server/src/protocol/versions.js'
+import { META } from '../../apps/server/src/protocol/versions.js'
+
+export { META }
 
 interface Teardown { teardown (fn: () => unknown): void }
 
