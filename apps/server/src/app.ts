@@ -14,9 +14,7 @@ import { ProtocolCore } from './protocol/dispatcher.js'
 import { Sessions } from './protocol/sessions.js'
 import { kPluginOwner, registryPlugin } from './registry/plugin.js'
 import { Registry } from './registry/registry.js'
-import { MemoryEventBus } from './state/event-bus.js'
-import { MemoryEventStore } from './state/event-store.js'
-import { MemorySessionStore } from './state/session-store.js'
+import { createMemoryState } from './state/index.js'
 import { enableAuth, principalOf } from './transports/auth.js'
 import { createOriginCheck } from './transports/http/origin.js'
 import { httpTransport } from './transports/http/plugin.js'
@@ -57,10 +55,8 @@ export async function buildApp (input: AppConfig = {}, build: BuildOptions = {})
 
   const stateKey = stateKeyFrom(config, app)
   const registry = new Registry()
-  const sessionStore = new MemorySessionStore({ idleTimeoutMs: config.limits.sessionIdleMs, maxSessions: config.limits.maxSessions })
-  const eventBus = new MemoryEventBus()
-  const eventStore = new MemoryEventStore({ maxEventsPerStream: 1000, ttlMs: 5 * 60_000 })
-  const core = new ProtocolCore(registry, new Sessions(sessionStore), eventBus, {
+  const state = createMemoryState(config.limits)
+  const core = new ProtocolCore(registry, new Sessions(state.sessions), state.events, {
     serverInfo: { name: config.serverName, version: config.serverVersion },
     instructions: config.instructions,
     handlerTimeoutMs: config.limits.toolTimeoutMs,
@@ -98,7 +94,7 @@ export async function buildApp (input: AppConfig = {}, build: BuildOptions = {})
       bodyLimit: config.limits.bodyLimit,
       keepAliveMs: config.limits.sseKeepAliveMs,
       sseRetryMs: 1000,
-      eventStore,
+      eventStore: state.streams,
       principalOf,
       websocket: websocket.handler
     })
@@ -125,11 +121,7 @@ export async function buildApp (input: AppConfig = {}, build: BuildOptions = {})
     // Open notification streams would keep the HTTP server from closing.
     core.sessions.closeStreams()
   })
-  app.addHook('onClose', async () => {
-    await sessionStore.close()
-    await eventStore.close()
-    await eventBus.close()
-  })
+  app.addHook('onClose', async () => { await state.close() })
 
   try {
     await app.ready()

@@ -1,0 +1,34 @@
+/**
+ * The state that must be shared when several instances serve one endpoint:
+ * legacy sessions, change events, SSE events for resumption. The core only
+ * sees these interfaces; this is where a shared (e.g. Redis) implementation
+ * would be chosen instead of the in-process one.
+ */
+import type { Limits } from '../config/schema.js'
+import { MemoryEventBus, type EventBus } from './event-bus.js'
+import { MemoryEventStore, type EventStore } from './event-store.js'
+import { MemorySessionStore, type SessionStore } from './session-store.js'
+
+export interface SharedState {
+  sessions: SessionStore
+  events: EventBus
+  streams: EventStore
+  close (): Promise<void>
+}
+
+export function createMemoryState (limits: Limits): SharedState {
+  const sessions = new MemorySessionStore({ idleTimeoutMs: limits.sessionIdleMs, maxSessions: limits.maxSessions })
+  const events = new MemoryEventBus()
+  // A resumable stream keeps its last 1000 events for 5 minutes.
+  const streams = new MemoryEventStore({ maxEventsPerStream: 1000, ttlMs: 5 * 60_000 })
+  return {
+    sessions,
+    events,
+    streams,
+    async close () {
+      await sessions.close()
+      await streams.close()
+      await events.close()
+    }
+  }
+}
