@@ -86,8 +86,12 @@ export class Sessions {
   /** The session for an id, or undefined when it is unknown, expired or deleted (HTTP 404). */
   async get (id: string): Promise<Session | undefined> {
     const data = await this.store.get(id)
-    if (data === undefined) return undefined
     let session = this.#local.get(id)
+    if (data === undefined) {
+      // Ended where this instance could not hear it (another instance, a shared store's expiry): free what is local.
+      if (session?.stored === true) this.release(session)
+      return undefined
+    }
     if (session !== undefined && !session.stored) return undefined
     if (session === undefined) {
       // Created by another instance: this one holds no local state for it yet.
