@@ -13,41 +13,15 @@ import {
   CallToolResultSchema, CreateMessageRequestSchema, ElicitRequestSchema, LoggingMessageNotificationSchema,
   ResourceUpdatedNotificationSchema, ToolListChangedNotificationSchema, type LoggingMessageNotification
 } from '@modelcontextprotocol/sdk/types.js'
-import type { McpRegistry } from '@mcp-platform/server'
 import conformance from '../fixtures/conformance/index.js'
+import { createProbe } from './probe-tools.js'
 import { deferred, LEGACY, legacyRequest, rawPost, startServer, until, within } from '../http/helpers.js'
 
 /** What the inline plugin lets the tests observe and do server-side. */
-const server = {
-  mcp: undefined as McpRegistry | undefined,
-  hangStarted: deferred(),
-  hangAborted: deferred<string>()
-}
+const server = createProbe()
 
 const inline: FastifyPluginAsync = async (app) => {
-  server.mcp = app.mcp
-  app.mcp.tool({
-    name: 'hang',
-    description: 'Never finishes on its own; reports when its signal aborts',
-    handler: (_args, ctx) => new Promise((_resolve, reject) => {
-      ctx.signal.addEventListener('abort', () => {
-        server.hangAborted.resolve(String((ctx.signal.reason as Error)?.message ?? ctx.signal.reason))
-        reject(ctx.signal.reason)
-      }, { once: true })
-      server.hangStarted.resolve()
-    })
-  })
-  app.mcp.tool({
-    name: 'log_levels',
-    description: 'Logs once at each of debug, info, warning and error',
-    handler: (_args, ctx) => {
-      ctx.log('debug', 'a debug line')
-      ctx.log('info', 'an info line')
-      ctx.log('warning', 'a warning line')
-      ctx.log('error', 'an error line')
-      return 'logged'
-    }
-  })
+  server.register(app)
   app.mcp.tool({
     name: 'ask_name',
     description: 'Elicits a name; reports the action',

@@ -12,8 +12,8 @@ import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsync } from 'fastify'
 import t from 'tap'
 import { Client, MissingRequiredClientCapabilityError, StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
-import type { McpRegistry } from '@mcp-platform/server'
 import conformance from '../fixtures/conformance/index.js'
+import { createProbe } from './probe-tools.js'
 import { deferred, META, MODERN, parseSse, startServer, until, within } from '../http/helpers.js'
 
 interface Exchange { method: string | undefined, headers: Headers, body: any, status: number, messages: any[] }
@@ -38,16 +38,10 @@ function recordingFetch (log: Exchange[]): typeof fetch {
   }
 }
 
-const server = {
-  mcp: undefined as McpRegistry | undefined,
-  askRuns: 0,
-  twoRuns: 0,
-  hangStarted: deferred(),
-  hangAborted: deferred<string>()
-}
+const server = Object.assign(createProbe(), { askRuns: 0, twoRuns: 0 })
 
 const inline: FastifyPluginAsync = async (app) => {
-  server.mcp = app.mcp
+  server.register(app)
   app.mcp.tool({
     name: 'ask_color',
     description: 'Elicits a favourite color (counts its runs)',
@@ -66,25 +60,6 @@ const inline: FastifyPluginAsync = async (app) => {
       const first = await ctx.elicit({ message: `${topic}: first?`, requestedSchema: { type: 'object', properties: { a: { type: 'string' } } } })
       const second = await ctx.elicit({ message: `${topic}: second?`, requestedSchema: { type: 'object', properties: { b: { type: 'string' } } } })
       return `${String(first.content?.a)}+${String(second.content?.b)}`
-    }
-  })
-  app.mcp.tool({
-    name: 'hang',
-    description: 'Never finishes; reports when its signal aborts',
-    handler: (_args, ctx) => new Promise((_resolve, reject) => {
-      ctx.signal.addEventListener('abort', () => {
-        server.hangAborted.resolve(String((ctx.signal.reason as Error)?.message ?? ctx.signal.reason))
-        reject(ctx.signal.reason)
-      }, { once: true })
-      server.hangStarted.resolve()
-    })
-  })
-  app.mcp.tool({
-    name: 'log_levels',
-    description: 'Logs at debug, info, warning and error',
-    handler: (_args, ctx) => {
-      for (const level of ['debug', 'info', 'warning', 'error'] as const) ctx.log(level, `${level} line`)
-      return 'logged'
     }
   })
 }

@@ -54,7 +54,7 @@ export function sendJson (res: ServerResponse, status: number, body: string): vo
 }
 
 /** Replays Open-Meteo by path and query: Berlin geocodes, anything else is not found. */
-export const openMeteo: Route = (req, res, seen) => {
+export const openMeteo: Route = (_req, res, seen) => {
   const q = seen.query
   if (seen.path.endsWith('/v1/search')) {
     sendJson(res, 200, fixture(q.get('name') === 'Berlin' ? 'geocoding-berlin.json' : 'geocoding-not-found.json'))
