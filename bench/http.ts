@@ -5,7 +5,7 @@
  *   3. the official SDK (stateless Streamable HTTP, as documented).
  * Each server runs in its own process; autocannon runs here.
  *
- *   node --import tsx bench/http.ts [--rounds 7] [--duration 3] [--connections 50]
+ *   node bench/http.ts [--rounds 7] [--duration 3] [--connections 50]
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
@@ -53,7 +53,7 @@ const targets: Target[] = [
 ]
 
 async function start (script: string): Promise<{ child: ChildProcess, port: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, [script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
       const match = /READY (\d+)/.exec(chunk.toString())

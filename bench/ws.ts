@@ -10,7 +10,7 @@
  * the load generator runs here. Rounds alternate between the servers and
  * medians are reported.
  *
- *   node --import tsx bench/ws.ts [--era legacy|modern] [--rounds 7] [--duration 3] [--connections 50] [--in-flight 10]
+ *   node bench/ws.ts [--era legacy|modern] [--rounds 7] [--duration 3] [--connections 50] [--in-flight 10]
  *
  * legacy: each connection sends `initialize` once, then plain requests (what
  * the SDK v1 WebSocketClientTransport does); modern: every request carries the
@@ -21,7 +21,7 @@ import { readFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import WebSocket, { WebSocketServer } from 'ws'
-import { evaluate } from '../plugins/calculator/src/evaluate.js'
+import { evaluate } from '../plugins/calculator/src/evaluate.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const SELF = fileURLToPath(import.meta.url)
@@ -44,8 +44,8 @@ const MODERN_META = {
 async function serve (kind: string): Promise<void> {
   let port: number
   if (kind === 'platform') {
-    const { buildApp } = await import('../apps/server/src/app.js')
-    const { default: calculator } = await import('../plugins/calculator/src/index.js')
+    const { buildApp } = await import('../apps/server/src/app.ts')
+    const { default: calculator } = await import('../plugins/calculator/src/index.ts')
     const app = await buildApp({ logLevel: 'warn', plugins: [{ plugin: calculator }], stateSecret: 'bench' })
     await app.listen({ port: 0, host: '127.0.0.1' })
     port = (app.server.address() as { port: number }).port
@@ -155,7 +155,7 @@ async function load (sockets: WebSocket[], inFlight: number, seconds: number, er
 }
 
 async function start (kind: string): Promise<{ child: ChildProcess, port: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SELF, '--serve', kind], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, [SELF, '--serve', kind], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
       const match = /READY (\d+)/.exec(chunk.toString())

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
-import { ROOT, startServer } from './helpers/server-process.js'
+import { ROOT, startServer } from './helpers/server-process.ts'
 
 const run = promisify(execFile)
 const home = mkdtempSync(join(tmpdir(), 'mcp-inspector-home-'))

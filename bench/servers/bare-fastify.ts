@@ -4,7 +4,7 @@
  * evaluate, answer the same result — and nothing else.
  */
 import Fastify, { LogController } from 'fastify'
-import { evaluate } from '../../plugins/calculator/src/evaluate.js'
+import { evaluate } from '../../plugins/calculator/src/evaluate.ts'
 
 const MODERN_RESULT = { resultType: 'complete', _meta: { 'io.modelcontextprotocol/serverInfo': { name: 'mcp-platform', version: '0.1.0' } } }
 

@@ -7,7 +7,7 @@ import { createServer } from 'node:http'
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
 import { z } from 'zod'
-import { evaluate } from '../../plugins/calculator/src/evaluate.js'
+import { evaluate } from '../../plugins/calculator/src/evaluate.ts'
 
 function createMcpServer (): McpServer {
   const server = new McpServer({ name: 'sdk-bench', version: '1.0.0' })

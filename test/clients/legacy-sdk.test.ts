@@ -13,9 +13,9 @@ import {
   CallToolResultSchema, CreateMessageRequestSchema, ElicitRequestSchema, LoggingMessageNotificationSchema,
   ResourceUpdatedNotificationSchema, ToolListChangedNotificationSchema, type LoggingMessageNotification
 } from '@modelcontextprotocol/sdk/types.js'
-import conformance from '../fixtures/conformance/index.js'
-import { createProbe } from './probe-tools.js'
-import { deferred, LEGACY, legacyRequest, rawPost, startServer, until, within } from '../http/helpers.js'
+import conformance from '../fixtures/conformance/index.ts'
+import { createProbe } from './probe-tools.ts'
+import { deferred, LEGACY, legacyRequest, rawPost, startServer, until, within } from '../http/helpers.ts'
 
 /** What the inline plugin lets the tests observe and do server-side. */
 const server = createProbe()

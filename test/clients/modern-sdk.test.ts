@@ -12,9 +12,9 @@ import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsync } from 'fastify'
 import t from 'tap'
 import { Client, MissingRequiredClientCapabilityError, StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
-import conformance from '../fixtures/conformance/index.js'
-import { createProbe } from './probe-tools.js'
-import { deferred, META, MODERN, parseSse, startServer, until, within } from '../http/helpers.js'
+import conformance from '../fixtures/conformance/index.ts'
+import { createProbe } from './probe-tools.ts'
+import { deferred, META, MODERN, parseSse, startServer, until, within } from '../http/helpers.ts'
 
 interface Exchange { method: string | undefined, headers: Headers, body: any, status: number, messages: any[] }
 

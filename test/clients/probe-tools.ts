@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify'
 import type { McpRegistry } from '@mcp-platform/server'
-import { deferred } from '../http/helpers.js'
+import { deferred } from '../http/helpers.ts'
 
 export function createProbe () {
   const probe = {

@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { ROOT, startServer } from '../helpers/server-process.js'
+import { ROOT, startServer } from '../helpers/server-process.ts'
 
 interface Check { id: string, status: string, errorMessage?: string }
 
@@ -16,7 +16,7 @@ t.test('the conformance suite passes every scenario, without warnings', async (t
   const server = await startServer(t, { MCP_PLUGINS: './test/fixtures/conformance' })
   const results = mkdtempSync(join(tmpdir(), 'mcp-conformance-'))
   const cli = join(ROOT, 'node_modules/@modelcontextprotocol/conformance/dist/index.js')
-  const child = spawn(process.execPath, ['--import', './test/conformance/node20-globsync.mjs', cli, 'server', '--url', server.url, '--suite', 'all', '-o', results], { cwd: ROOT })
+  const child = spawn(process.execPath, [cli, 'server', '--url', server.url, '--suite', 'all', '-o', results], { cwd: ROOT })
   let output = ''
   child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
   child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })

@@ -19,7 +19,7 @@ export interface ServerProcess {
 }
 
 export async function startServer (t: Test, env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/server/src/main.ts'], {
+  const child = spawn(process.execPath, ['apps/server/src/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', MCP_STATE_SECRET: 'test-secret', ...env },
     stdio: ['ignore', 'pipe', 'pipe']

@@ -12,11 +12,11 @@ import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.j
 import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
 import { ToolError } from '@mcp-platform/server'
-import { RequestStateSealer } from '../../apps/server/src/protocol/request-state.js'
+import { RequestStateSealer } from '../../apps/server/src/protocol/request-state.ts'
 import {
   deferred, LEGACY, legacyInitialize, legacyRequest, META, MODERN, modernHeaders, modernMeta, modernRequest,
   rawPost, readAnswer, startServer, within, type RawAnswer
-} from './helpers.js'
+} from './helpers.ts'
 
 const STATE_SECRET = 'bad-input-secret'
 

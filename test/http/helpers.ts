@@ -10,7 +10,7 @@ import { buildApp, type AppConfig } from '@mcp-platform/server'
 export const MODERN = '2026-07-28'
 export const LEGACY = '2025-11-25'
 
-import { META } from '../../apps/server/src/protocol/versions.js'
+import { META } from '../../apps/server/src/protocol/versions.ts'
 
 export { META }
 

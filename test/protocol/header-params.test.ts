@@ -10,7 +10,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import t from 'tap'
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
 import { buildApp } from '@mcp-platform/server'
-import { modernRequest, startServer } from '../http/helpers.js'
+import { modernRequest, startServer } from '../http/helpers.ts'
 
 const seen: any[] = []
 

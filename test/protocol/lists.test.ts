@@ -9,7 +9,7 @@ import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.j
 import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
 import type { McpRegistry } from '@mcp-platform/server'
-import { legacyInitialize, legacyRequest, modernRequest, startServer } from '../http/helpers.js'
+import { legacyInitialize, legacyRequest, modernRequest, startServer } from '../http/helpers.ts'
 
 let registry: McpRegistry | undefined
 

@@ -7,7 +7,7 @@ import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsync } from 'fastify'
 import t from 'tap'
 import { buildApp, type McpRegistry } from '@mcp-platform/server'
-import { legacyInitialize, legacyRequest, modernRequest, startServer } from '../http/helpers.js'
+import { legacyInitialize, legacyRequest, modernRequest, startServer } from '../http/helpers.ts'
 
 const build = async (plugins: Array<{ plugin: FastifyPluginAsync, name?: string }>) =>
   await buildApp({ logLevel: 'silent', stateSecret: 's', plugins })

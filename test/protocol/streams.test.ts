@@ -7,7 +7,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import t from 'tap'
 import {
   deferred, LEGACY, legacyInitialize, legacyRequest, META, modernHeaders, modernMeta, modernRequest, parseSse, startServer, until, within
-} from '../http/helpers.js'
+} from '../http/helpers.ts'
 
 /** Reads an SSE response event by event. */
 class SseReader {

@@ -14,8 +14,8 @@ import { setImmediate as tick } from 'node:timers/promises'
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
-import calculator from '../../plugins/calculator/src/index.js'
-import { MODERN_META, RawClient, startApp, until } from './helpers.js'
+import calculator from '../../plugins/calculator/src/index.ts'
+import { MODERN_META, RawClient, startApp, until } from './helpers.ts'
 
 const LIMIT = 64 * 1024
 const CHUNK = 4 * 1024

@@ -3,8 +3,8 @@
  * per-connection cap: over it, a JSON-RPC error for that request id.
  */
 import t from 'tap'
-import calculator from '../../plugins/calculator/src/index.js'
-import { MODERN_META, newProbe, RawClient, startApp, until, waitPlugin, type Message } from './helpers.js'
+import calculator from '../../plugins/calculator/src/index.ts'
+import { MODERN_META, newProbe, RawClient, startApp, until, waitPlugin, type Message } from './helpers.ts'
 
 t.test('200 calls in flight on one socket, answered out of order and matched by id', async (t) => {
   const probe = newProbe()

@@ -5,9 +5,9 @@
  * (resource subscriptions, sampling round trip, cancellation).
  */
 import t from 'tap'
-import calculator from '../../plugins/calculator/src/index.js'
-import conformance from '../fixtures/conformance/index.js'
-import { INITIALIZE, MODERN_META, newProbe, RawClient, startApp, until, waitPlugin } from './helpers.js'
+import calculator from '../../plugins/calculator/src/index.ts'
+import conformance from '../fixtures/conformance/index.ts'
+import { INITIALIZE, MODERN_META, newProbe, RawClient, startApp, until, waitPlugin } from './helpers.ts'
 
 const SUBSCRIPTION_ID = 'io.modelcontextprotocol/subscriptionId'
 

@@ -6,8 +6,8 @@
  */
 import t, { type Test } from 'tap'
 import WebSocket from 'ws'
-import calculator from '../../plugins/calculator/src/index.js'
-import { MODERN_META, RawClient, startApp } from './helpers.js'
+import calculator from '../../plugins/calculator/src/index.ts'
+import { MODERN_META, RawClient, startApp } from './helpers.ts'
 
 t.test('framing and bad input', async (t) => {
   const { url, httpUrl } = await startApp(t, {

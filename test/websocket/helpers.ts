@@ -8,9 +8,9 @@ import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import type { Test } from 'tap'
 import WebSocket, { type ClientOptions } from 'ws'
-import { buildApp } from '../../apps/server/src/app.js'
-import type { AppConfig } from '../../apps/server/src/config/schema.js'
-import type { McpRegistry } from '../../apps/server/src/registry/types.js'
+import { buildApp } from '../../apps/server/src/app.ts'
+import type { AppConfig } from '../../apps/server/src/config/schema.ts'
+import type { McpRegistry } from '../../apps/server/src/registry/types.ts'
 
 export interface Started {
   app: FastifyInstance
@@ -59,7 +59,10 @@ export class RawClient {
   #watchers = new Set<{ test: (m: Message) => boolean, resolve: (m: Message) => void }>()
   #nextId = 1
 
-  private constructor (readonly ws: WebSocket) {
+  readonly ws: WebSocket
+
+  private constructor (ws: WebSocket) {
+    this.ws = ws
     ws.on('message', (data, isBinary) => {
       const message = JSON.parse(isBinary ? '"binary"' : data.toString()) as Message
       this.messages.push(message)

@@ -4,7 +4,7 @@
  * nothing in flight for wsIdleTimeoutMs is closed with 1000.
  */
 import t from 'tap'
-import { MODERN_META, newProbe, RawClient, startApp, until, waitPlugin } from './helpers.js'
+import { MODERN_META, newProbe, RawClient, startApp, until, waitPlugin } from './helpers.ts'
 
 t.test('heartbeat: a client that stops answering pings is cut off, its session and calls freed', async (t) => {
   const probe = newProbe()

@@ -10,9 +10,9 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { WebSocketClientTransport } from '@modelcontextprotocol/sdk/client/websocket.js'
 import { ElicitRequestSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js'
-import calculator from '../../plugins/calculator/src/index.js'
-import conformance from '../fixtures/conformance/index.js'
-import { newProbe, startApp, until, waitPlugin } from './helpers.js'
+import calculator from '../../plugins/calculator/src/index.ts'
+import conformance from '../fixtures/conformance/index.ts'
+import { newProbe, startApp, until, waitPlugin } from './helpers.ts'
 
 // Node 20 has no global WebSocket, which the SDK transport uses: the `ws`
 // package's WebSocket implements the same browser API (onopen, onmessage with

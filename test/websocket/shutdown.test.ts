@@ -4,10 +4,10 @@
  * final response, then closes every socket with 1001.
  */
 import t from 'tap'
-import { buildApp } from '../../apps/server/src/app.js'
-import type { AppConfig } from '../../apps/server/src/config/schema.js'
-import calculator from '../../plugins/calculator/src/index.js'
-import { MODERN_META, newProbe, RawClient, until, waitPlugin } from './helpers.js'
+import { buildApp } from '../../apps/server/src/app.ts'
+import type { AppConfig } from '../../apps/server/src/config/schema.ts'
+import calculator from '../../plugins/calculator/src/index.ts'
+import { MODERN_META, newProbe, RawClient, until, waitPlugin } from './helpers.ts'
 
 /** Like startApp, but the test closes the app itself. */
 async function listen (config: AppConfig) {

@@ -2,8 +2,8 @@
  * `npm start`: read the configuration, build the app, listen, and shut down
  * cleanly on SIGINT/SIGTERM (a second signal exits at once).
  */
-import { buildApp } from './app.js'
-import { ConfigError, loadConfig } from './config/load.js'
+import { buildApp } from './app.ts'
+import { ConfigError, loadConfig } from './config/load.ts'
 
 async function main (): Promise<void> {
   let config

@@ -3,7 +3,7 @@
  * era through `app.inject()`, so plugin tests need no port and no SDK.
  */
 import type { FastifyInstance } from 'fastify'
-import { LATEST_PROTOCOL_VERSION } from './protocol/versions.js'
+import { LATEST_PROTOCOL_VERSION } from './protocol/versions.ts'
 
 export interface InjectClientOptions {
   /** Client capabilities sent in every request's `_meta`. */
@@ -14,8 +14,15 @@ export interface InjectClientOptions {
 }
 
 export class McpRequestError extends Error {
-  constructor (readonly code: number, message: string, readonly data: unknown, readonly statusCode: number) {
+  readonly code: number
+  readonly data: unknown
+  readonly statusCode: number
+
+  constructor (code: number, message: string, data: unknown, statusCode: number) {
     super(message)
+    this.code = code
+    this.data = data
+    this.statusCode = statusCode
   }
 }
 

@@ -7,7 +7,7 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsync } from 'fastify'
 import { ToolError } from '@mcp-platform/server'
-import { CalculationError, evaluate } from './evaluate.js'
+import { CalculationError, evaluate } from './evaluate.ts'
 
 const calculator: FastifyPluginAsync = async (app) => {
   app.mcp.tool({

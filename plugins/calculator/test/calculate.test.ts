@@ -2,7 +2,7 @@
 import t from 'tap'
 import { buildApp } from '@mcp-platform/server'
 import { createInjectClient } from '@mcp-platform/server/testing'
-import calculator from '../src/index.js'
+import calculator from '../src/index.ts'
 
 t.test('calculate', async (t) => {
   const app = await buildApp({ logLevel: 'silent', stateSecret: 'test', plugins: [{ plugin: calculator }] })

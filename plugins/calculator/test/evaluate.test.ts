@@ -1,5 +1,5 @@
 import t from 'tap'
-import { evaluate, CalculationError, KNOWN_FUNCTIONS } from '../src/evaluate.js'
+import { evaluate, CalculationError, KNOWN_FUNCTIONS } from '../src/evaluate.ts'
 
 type Asserts = Pick<typeof t, 'ok' | 'match' | 'equal' | 'fail'>
 

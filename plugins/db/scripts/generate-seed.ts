@@ -2,7 +2,7 @@
  * Writes migrations/002_seed.sql: the demo rows, drawn from a seeded PRNG so
  * that every run (and every machine) produces the same file. The output is
  * plain INSERT … VALUES with literal dates, which SQLite and PostgreSQL both
- * accept. Run: node --import tsx plugins/db/scripts/generate-seed.ts
+ * accept. Run: node plugins/db/scripts/generate-seed.ts
  * (a test checks that the committed file matches this generator).
  */
 import { writeFileSync } from 'node:fs'

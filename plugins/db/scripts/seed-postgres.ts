@@ -4,11 +4,11 @@
  * does), and applies only the migrations not yet recorded in
  * schema_migrations:
  *
- *   DATABASE_URL=postgres://user:pass@localhost:5432/demo node --import tsx plugins/db/scripts/seed-postgres.ts
+ *   DATABASE_URL=postgres://user:pass@localhost:5432/demo node plugins/db/scripts/seed-postgres.ts
  */
 import pg from 'pg'
-import { redactUrl } from '../src/config.js'
-import { applyMigrations, loadMigrations } from '../src/migrations.js'
+import { redactUrl } from '../src/config.ts'
+import { applyMigrations, loadMigrations } from '../src/migrations.ts'
 
 const url = process.argv[2] ?? process.env.DATABASE_URL
 if (url === undefined || !/^postgres(ql)?:/.test(url)) {

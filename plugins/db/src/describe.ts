@@ -1,5 +1,5 @@
 /** Table lists and table schemas as text, for tool results, the schema resource and the prompt. */
-import type { TableDescription, TableSummary } from './driver.js'
+import type { TableDescription, TableSummary } from './driver.ts'
 
 export function formatTableList (tables: TableSummary[]): string {
   if (tables.length === 0) return '(no tables)'

@@ -3,7 +3,7 @@
  * prompt are written once against it; a driver owns its engine's read-only
  * mode, time limit, row cap and cancellation.
  */
-import type { Cell } from './format.js'
+import type { Cell } from './format.ts'
 
 export type DriverKind = 'embedded' | 'sqlite-file' | 'postgres'
 
@@ -81,8 +81,11 @@ export type DbErrorCode =
 /** A failure meant for the caller; the plugin turns it into a tool error. */
 export class DbError extends Error {
   override name = 'DbError'
-  constructor (readonly code: DbErrorCode, message: string, options?: { cause?: unknown }) {
+  readonly code: DbErrorCode
+
+  constructor (code: DbErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options)
+    this.code = code
   }
 }
 

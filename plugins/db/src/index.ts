@@ -9,17 +9,17 @@
  */
 import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify'
 import { ToolError } from '@mcp-platform/server'
-import { describeTarget, resolveConfig, type DbOptions } from './config.js'
-import { formatTableDescription, formatTableList } from './describe.js'
-import { DbError, type Driver } from './driver.js'
-import { formatTable } from './format.js'
-import { openDriver } from './open-driver.js'
+import { describeTarget, resolveConfig, type DbOptions } from './config.ts'
+import { formatTableDescription, formatTableList } from './describe.ts'
+import { DbError, type Driver } from './driver.ts'
+import { formatTable } from './format.ts'
+import { openDriver } from './open-driver.ts'
 import {
   DescribeTableInput, DescribeTableOutput, ExploreArguments, ListTablesInput, ListTablesOutput, QueryInput, QueryOutput
-} from './schemas.js'
-import { checkReadOnly, SqlGuardError, type Dialect } from './sql-guard.js'
+} from './schemas.ts'
+import { checkReadOnly, SqlGuardError, type Dialect } from './sql-guard.ts'
 
-export type { DbOptions } from './config.js'
+export type { DbOptions } from './config.ts'
 
 const annotations = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false }
 /** The host's own handler timeout must fire after ours, so that callers read the clearer statement-timeout error. */

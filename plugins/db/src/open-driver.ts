@@ -1,9 +1,9 @@
 /** Picks and opens the driver for a resolved config; a failure says which database and why. */
-import { describeTarget, type DbConfig } from './config.js'
-import type { Driver } from './driver.js'
-import { PostgresDriver } from './drivers/postgres.js'
-import { SqliteDriver } from './drivers/sqljs.js'
-import { loadMigrations } from './migrations.js'
+import { describeTarget, type DbConfig } from './config.ts'
+import type { Driver } from './driver.ts'
+import { PostgresDriver } from './drivers/postgres.ts'
+import { SqliteDriver } from './drivers/sqljs.ts'
+import { loadMigrations } from './migrations.ts'
 
 export interface DriverLogger { warn: (obj: object, msg: string) => void }
 

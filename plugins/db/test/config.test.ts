@@ -1,6 +1,6 @@
 /** Options and DATABASE_URL: which driver, which limits, and no password in sight. */
 import t from 'tap'
-import { describeTarget, parseTarget, redactUrl, resolveConfig } from '../src/config.js'
+import { describeTarget, parseTarget, redactUrl, resolveConfig } from '../src/config.ts'
 
 t.test('the URL picks the driver; options win over the environment', async (t) => {
   t.same(resolveConfig({ env: {} }).target, { kind: 'embedded' }, 'nothing set: embedded')

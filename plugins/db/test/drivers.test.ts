@@ -6,11 +6,11 @@
  */
 import { rename } from 'node:fs/promises'
 import t, { type Test } from 'tap'
-import { resolveConfig, type DbOptions } from '../src/config.js'
-import { DbError, type Driver } from '../src/driver.js'
-import { kWorkers, SqliteDriver } from '../src/drivers/sqljs.js'
-import { openDriver } from '../src/open-driver.js'
-import { forEachDatabase, RUNAWAY, type Database } from './fixtures.js'
+import { resolveConfig, type DbOptions } from '../src/config.ts'
+import { DbError, type Driver } from '../src/driver.ts'
+import { kWorkers, SqliteDriver } from '../src/drivers/sqljs.ts'
+import { openDriver } from '../src/open-driver.ts'
+import { forEachDatabase, RUNAWAY, type Database } from './fixtures.ts'
 
 const limits = { maxRows: 100, timeoutMs: 5000 }
 

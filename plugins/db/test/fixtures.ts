@@ -9,9 +9,9 @@ import { join } from 'node:path'
 import pg from 'pg'
 import initSqlJs from 'sql.js'
 import type { Test } from 'tap'
-import { startPostgres, type PostgresServer } from '../../../test/helpers/postgres.js'
-import type { DbOptions } from '../src/config.js'
-import { applyMigrations, loadMigrations } from '../src/migrations.js'
+import { startPostgres, type PostgresServer } from '../../../test/helpers/postgres.ts'
+import type { DbOptions } from '../src/config.ts'
+import { applyMigrations, loadMigrations } from '../src/migrations.ts'
 
 export interface Database {
   name: 'embedded' | 'sqlite-file' | 'postgres'

@@ -1,6 +1,6 @@
 /** The text table and JSON-safe values. */
 import t from 'tap'
-import { formatTable, toJsonValue } from '../src/format.js'
+import { formatTable, toJsonValue } from '../src/format.ts'
 
 t.test('a result set as an aligned text table with a row count', async (t) => {
   t.equal(formatTable(['id', 'name'], [[1, 'Ada'], [22, null]], false, 100), [

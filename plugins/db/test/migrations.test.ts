@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import initSqlJs from 'sql.js'
 import t from 'tap'
-import { generateSeedSql, seedPath } from '../scripts/generate-seed.js'
-import { applyMigrations, loadMigrations, type MigrationTarget } from '../src/migrations.js'
+import { generateSeedSql, seedPath } from '../scripts/generate-seed.ts'
+import { applyMigrations, loadMigrations, type MigrationTarget } from '../src/migrations.ts'
 
 async function memoryDb (): Promise<{ target: MigrationTarget, all: (sql: string) => unknown[][] }> {
   const SQL = await initSqlJs()

@@ -2,8 +2,8 @@
 import t from 'tap'
 import { buildApp } from '@mcp-platform/server'
 import { createInjectClient } from '@mcp-platform/server/testing'
-import db from '../src/index.js'
-import { forEachDatabase, RUNAWAY } from './fixtures.js'
+import db from '../src/index.ts'
+import { forEachDatabase, RUNAWAY } from './fixtures.ts'
 
 forEachDatabase(t, async (t, database) => {
   const app = await buildApp({

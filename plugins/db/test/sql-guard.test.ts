@@ -1,6 +1,6 @@
 /** The statement guard: one read-only statement, quotes and comments respected. */
 import t, { type Test } from 'tap'
-import { checkReadOnly, SqlGuardError, type Dialect } from '../src/sql-guard.js'
+import { checkReadOnly, SqlGuardError, type Dialect } from '../src/sql-guard.ts'
 
 const both: Dialect[] = ['sqlite', 'postgres']
 

@@ -12,14 +12,14 @@
  *   twice our traffic, never a storm.
  */
 import { Pool, type Dispatcher } from 'undici'
-import { TtlCache } from './cache.js'
+import { TtlCache } from './cache.ts'
 import {
   ClientClosedError,
   UpstreamHttpError,
   UpstreamResponseError,
   UpstreamTimeoutError,
   UpstreamUnreachableError
-} from './errors.js'
+} from './errors.ts'
 
 export interface HttpClientOptions {
   /** Deadline for one call (connect, response, body and a possible retry). Default 5000. */

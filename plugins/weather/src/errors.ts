@@ -14,8 +14,11 @@ export class UpstreamError extends Error {
 /** Our own deadline for the whole call (including a retry) passed. */
 export class UpstreamTimeoutError extends UpstreamError {
   override name = 'UpstreamTimeoutError'
-  constructor (readonly timeoutMs: number) {
+  readonly timeoutMs: number
+
+  constructor (timeoutMs: number) {
     super(`timeout after ${formatDuration(timeoutMs)}`)
+    this.timeoutMs = timeoutMs
   }
 }
 
@@ -34,9 +37,14 @@ export class UpstreamUnreachableError extends UpstreamError {
 /** A non-2xx response; `reason` is Open-Meteo's `{"error":true,"reason":"..."}` text when present. */
 export class UpstreamHttpError extends UpstreamError {
   override name = 'UpstreamHttpError'
-  constructor (readonly statusCode: number, readonly reason: string | undefined) {
+  readonly statusCode: number
+  readonly reason: string | undefined
+
+  constructor (statusCode: number, reason: string | undefined) {
     const status = `HTTP ${statusCode}${STATUS_CODES[statusCode] !== undefined ? ` ${STATUS_CODES[statusCode]}` : ''}`
     super(reason !== undefined ? `${status}: ${reason}` : status)
+    this.statusCode = statusCode
+    this.reason = reason
   }
 }
 

@@ -2,8 +2,8 @@
  * The readable text of a result: a few short lines a person (or a model) can
  * quote directly. The same data is in `structuredContent` for programs.
  */
-import type { Place } from './open-meteo.js'
-import type { CurrentReport, ForecastReport, Units } from './service.js'
+import type { Place } from './open-meteo.ts'
+import type { CurrentReport, ForecastReport, Units } from './service.ts'
 
 export function formatCurrent (report: CurrentReport): string {
   const { current: c, units } = report

@@ -5,14 +5,14 @@
  */
 import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify'
 import { ToolError } from '@mcp-platform/server'
-import { HttpClient } from './client.js'
-import { UpstreamError } from './errors.js'
-import { formatCurrent, formatForecast } from './format.js'
-import { resolveOptions, type WeatherOptions } from './options.js'
-import { CurrentInput, CurrentOutput, ForecastInput, ForecastOutput } from './schemas.js'
-import { WeatherError, WeatherService } from './service.js'
+import { HttpClient } from './client.ts'
+import { UpstreamError } from './errors.ts'
+import { formatCurrent, formatForecast } from './format.ts'
+import { resolveOptions, type WeatherOptions } from './options.ts'
+import { CurrentInput, CurrentOutput, ForecastInput, ForecastOutput } from './schemas.ts'
+import { WeatherError, WeatherService } from './service.ts'
 
-export type { WeatherOptions } from './options.js'
+export type { WeatherOptions } from './options.ts'
 
 const annotations = { readOnlyHint: true, openWorldHint: true, idempotentHint: true, destructiveHint: false }
 

@@ -4,8 +4,8 @@
  * upstream response becomes a clear error instead of `undefined` in a result.
  * Field names follow https://open-meteo.com/en/docs and /en/docs/geocoding-api.
  */
-import { UpstreamResponseError } from './errors.js'
-import { describeWeatherCode } from './wmo-codes.js'
+import { UpstreamResponseError } from './errors.ts'
+import { describeWeatherCode } from './wmo-codes.ts'
 
 export const DEFAULT_API_URL = 'https://api.open-meteo.com'
 export const DEFAULT_GEOCODING_URL = 'https://geocoding-api.open-meteo.com'

@@ -4,7 +4,7 @@
  * Open-Meteo's public endpoints, and are checked at startup so a typo fails
  * the boot, not the first tool call.
  */
-import { DEFAULT_API_URL, DEFAULT_GEOCODING_URL } from './open-meteo.js'
+import { DEFAULT_API_URL, DEFAULT_GEOCODING_URL } from './open-meteo.ts'
 
 export interface WeatherOptions {
   /** Forecast API base URL; `/v1/forecast` is appended. Default `https://api.open-meteo.com`. */

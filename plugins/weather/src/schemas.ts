@@ -5,7 +5,7 @@
  * `oneOf` failure would not.
  */
 import { Type, type TSchema } from '@sinclair/typebox'
-import { MAX_FORECAST_DAYS } from './service.js'
+import { MAX_FORECAST_DAYS } from './service.ts'
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
 

@@ -4,8 +4,8 @@
  * every failure the caller can act on into a `WeatherError` whose message is
  * meant for them. The plugin maps `WeatherError` to the host's `ToolError`.
  */
-import type { HttpClient } from './client.js'
-import { toUserMessage } from './errors.js'
+import type { HttpClient } from './client.ts'
+import { toUserMessage } from './errors.ts'
 import {
   UNIT_SYSTEMS,
   currentUrl,
@@ -18,7 +18,7 @@ import {
   type DailyForecast,
   type Place,
   type UnitSystem
-} from './open-meteo.js'
+} from './open-meteo.ts'
 
 /** A failure with a message meant for the caller (a person or a model). */
 export class WeatherError extends Error {

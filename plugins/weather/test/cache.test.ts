@@ -1,5 +1,5 @@
 import t from 'tap'
-import { TtlCache } from '../src/cache.js'
+import { TtlCache } from '../src/cache.ts'
 
 function clock () {
   let now = 1_000

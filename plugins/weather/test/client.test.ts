@@ -6,9 +6,9 @@
 import { createServer, type ServerResponse } from 'node:http'
 import { once } from 'node:events'
 import t from 'tap'
-import { HttpClient, type HttpClientOptions } from '../src/client.js'
-import { ClientClosedError, UpstreamHttpError, UpstreamResponseError, UpstreamTimeoutError, UpstreamUnreachableError } from '../src/errors.js'
-import { fixture, hang, sendJson, startReplayServer, type Route } from './helpers/replay-server.js'
+import { HttpClient, type HttpClientOptions } from '../src/client.ts'
+import { ClientClosedError, UpstreamHttpError, UpstreamResponseError, UpstreamTimeoutError, UpstreamUnreachableError } from '../src/errors.ts'
+import { fixture, hang, sendJson, startReplayServer, type Route } from './helpers/replay-server.ts'
 
 /** The part of a tap test `setup` needs (tap's own Test type is generic over its plugins). */
 interface Test { teardown: (fn: () => unknown) => void }

@@ -1,7 +1,7 @@
 import t from 'tap'
-import { UpstreamResponseError } from '../src/errors.js'
-import { currentUrl, dailyUrl, geocodingUrl, parseCurrent, parseForecast, parseGeocoding } from '../src/open-meteo.js'
-import { fixture } from './helpers/replay-server.js'
+import { UpstreamResponseError } from '../src/errors.ts'
+import { currentUrl, dailyUrl, geocodingUrl, parseCurrent, parseForecast, parseGeocoding } from '../src/open-meteo.ts'
+import { fixture } from './helpers/replay-server.ts'
 
 const json = (name: string): unknown => JSON.parse(fixture(name))
 

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { resolveOptions } from '../src/options.js'
+import { resolveOptions } from '../src/options.ts'
 
 t.test('defaults: Open-Meteo public endpoints, 5 s timeout, 60 s / 24 h TTLs, 500 entries, one retry', async (t) => {
   t.same(resolveOptions({}, {}), {

@@ -6,8 +6,8 @@
 import t from 'tap'
 import { buildApp } from '@mcp-platform/server'
 import { createInjectClient } from '@mcp-platform/server/testing'
-import weather, { type WeatherOptions } from '../src/index.js'
-import { fixture, hang, sendJson, startReplayServer, type Route } from './helpers/replay-server.js'
+import weather, { type WeatherOptions } from '../src/index.ts'
+import { fixture, hang, sendJson, startReplayServer, type Route } from './helpers/replay-server.ts'
 
 interface Test { teardown: (fn: () => unknown) => void }
 

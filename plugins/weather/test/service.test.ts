@@ -4,10 +4,10 @@
  * caller sees when something goes wrong.
  */
 import t from 'tap'
-import { HttpClient, type HttpClientOptions } from '../src/client.js'
-import { formatCurrent, formatForecast } from '../src/format.js'
-import { WeatherError, WeatherService, resolveTarget } from '../src/service.js'
-import { fixture, hang, sendJson, startReplayServer, type Route } from './helpers/replay-server.js'
+import { HttpClient, type HttpClientOptions } from '../src/client.ts'
+import { formatCurrent, formatForecast } from '../src/format.ts'
+import { WeatherError, WeatherService, resolveTarget } from '../src/service.ts'
+import { fixture, hang, sendJson, startReplayServer, type Route } from './helpers/replay-server.ts'
 
 interface Test { teardown: (fn: () => unknown) => void }
 

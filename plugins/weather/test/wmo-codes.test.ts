@@ -1,5 +1,5 @@
 import t from 'tap'
-import { describeWeatherCode } from '../src/wmo-codes.js'
+import { describeWeatherCode } from '../src/wmo-codes.ts'
 
 t.test('describes WMO codes Open-Meteo uses', async (t) => {
   t.equal(describeWeatherCode(0), 'Clear sky')

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { Value } from '@sinclair/typebox/value'
-import { ConfigSchema, type AppConfig, type ServerConfig } from './schema.js'
+import { ConfigSchema, type AppConfig, type ServerConfig } from './schema.ts'
 
 /** Environment variables and the setting each one overrides. */
 export const ENVIRONMENT: ReadonlyArray<{ name: string, path: string, kind: 'string' | 'integer' | 'list' }> = [

@@ -7,7 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { FastifyPluginAsync } from 'fastify'
-import type { PluginEntry } from './schema.js'
+import type { PluginEntry } from './schema.ts'
 
 export interface LoadedPlugin {
   name: string

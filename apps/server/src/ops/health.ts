@@ -1,6 +1,6 @@
 /** `GET /health`: answers while the process serves (503 once it is shutting down). */
 import type { FastifyPluginAsync } from 'fastify'
-import type { ProtocolCore } from '../protocol/dispatcher.js'
+import type { ProtocolCore } from '../protocol/dispatcher.ts'
 
 export const healthRoutes: FastifyPluginAsync<{ core: ProtocolCore }> = async (app, { core }) => {
   const started = Date.now()

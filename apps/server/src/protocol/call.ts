@@ -6,11 +6,11 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type {
   ElicitRequest, ElicitResult, LoggingLevel, Principal, RequestContext, SampleRequest, SampleResult
-} from '../registry/types.js'
-import { ToolError } from '../registry/tool-error.js'
-import { ErrorCode, ProtocolError, type JsonRpcMessage, type RequestId } from './jsonrpc.js'
-import type { Execution } from './run-handler.js'
-import type { Session } from './sessions.js'
+} from '../registry/types.ts'
+import { ToolError } from '../registry/tool-error.ts'
+import { ErrorCode, ProtocolError, type JsonRpcMessage, type RequestId } from './jsonrpc.ts'
+import type { Execution } from './run-handler.ts'
+import type { Session } from './sessions.ts'
 
 export type Era = 'modern' | 'legacy'
 
@@ -59,15 +59,31 @@ export class Call {
   onAbort: ((reason: string) => void) | undefined
   #inputIndex = 0
 
+  readonly id: RequestId
+  readonly method: string
+  readonly params: Record<string, unknown>
+  readonly era: Era
+  readonly tc: TransportContext
+  readonly clientCapabilities: Record<string, unknown>
+  readonly logger: FastifyBaseLogger
+
   constructor (
-    readonly id: RequestId,
-    readonly method: string,
-    readonly params: Record<string, unknown>,
-    readonly era: Era,
-    readonly tc: TransportContext,
-    readonly clientCapabilities: Record<string, unknown>,
-    readonly logger: FastifyBaseLogger
-  ) {}
+    id: RequestId,
+    method: string,
+    params: Record<string, unknown>,
+    era: Era,
+    tc: TransportContext,
+    clientCapabilities: Record<string, unknown>,
+    logger: FastifyBaseLogger
+  ) {
+    this.id = id
+    this.method = method
+    this.params = params
+    this.era = era
+    this.tc = tc
+    this.clientCapabilities = clientCapabilities
+    this.logger = logger
+  }
 
   get signal (): AbortSignal {
     this.#controller ??= new AbortController()

@@ -4,20 +4,20 @@
  * HTTP or WebSocket; transports are thin adapters onto `handle()`.
  */
 import type { FastifyBaseLogger } from 'fastify'
-import type { Registry } from '../registry/registry.js'
-import type { EventBus } from '../state/event-bus.js'
-import { Call, LOG_LEVELS, type TransportContext } from './call.js'
-import { readInbound, type Inbound } from './inbound.js'
+import type { Registry } from '../registry/registry.ts'
+import type { EventBus } from '../state/event-bus.ts'
+import { Call, LOG_LEVELS, type TransportContext } from './call.ts'
+import { readInbound, type Inbound } from './inbound.ts'
 import {
   ErrorCode, failure, failureFrom, idOf, ProtocolError, success,
   type JsonRpcResponse, type RequestId
-} from './jsonrpc.js'
-import { Deadlines } from './deadlines.js'
-import { RequestStateSealer } from './request-state.js'
-import type { Session, Sessions } from './sessions.js'
-import { META, MODERN_VERSIONS } from './versions.js'
-import { methods, type MethodTable } from './methods/index.js'
-import { deliverLegacyChange } from './methods/subscriptions.js'
+} from './jsonrpc.ts'
+import { Deadlines } from './deadlines.ts'
+import { RequestStateSealer } from './request-state.ts'
+import type { Session, Sessions } from './sessions.ts'
+import { META, MODERN_VERSIONS } from './versions.ts'
+import { methods, type MethodTable } from './methods/index.ts'
+import { deliverLegacyChange } from './methods/subscriptions.ts'
 
 export interface CoreOptions {
   serverInfo: { name: string, version: string, title?: string }
@@ -55,13 +55,24 @@ export class ProtocolCore {
   readonly #methods: MethodTable = methods
   #closing = false
 
+  readonly registry: Registry
+  readonly sessions: Sessions
+  readonly bus: EventBus
+  readonly options: CoreOptions
+  readonly logger: FastifyBaseLogger
+
   constructor (
-    readonly registry: Registry,
-    readonly sessions: Sessions,
-    readonly bus: EventBus,
-    readonly options: CoreOptions,
-    readonly logger: FastifyBaseLogger
+    registry: Registry,
+    sessions: Sessions,
+    bus: EventBus,
+    options: CoreOptions,
+    logger: FastifyBaseLogger
   ) {
+    this.registry = registry
+    this.sessions = sessions
+    this.bus = bus
+    this.options = options
+    this.logger = logger
     this.serverMeta = Object.freeze({ [META.serverInfo]: options.serverInfo }) as Record<string, unknown>
     this.sealer = new RequestStateSealer(options.stateKey, options.requestStateTtlMs)
     registry.subscribe({

@@ -5,9 +5,9 @@
  * version's era; `initialize` opens a legacy session; anything else belongs
  * to the legacy session it arrives in.
  */
-import { classifyMessage, type MessageKind, type RequestId } from './jsonrpc.js'
-import { isModernVersion, META } from './versions.js'
-import type { Era } from './call.js'
+import { classifyMessage, type MessageKind, type RequestId } from './jsonrpc.ts'
+import { isModernVersion, META } from './versions.ts'
+import type { Era } from './call.ts'
 
 export interface Inbound {
   readonly kind: MessageKind

@@ -47,8 +47,13 @@ export const ErrorCode = {
 
 /** An error that becomes a JSON-RPC error response. */
 export class ProtocolError extends Error {
-  constructor (readonly code: number, message: string, readonly data?: unknown) {
+  readonly code: number
+  readonly data?: unknown
+
+  constructor (code: number, message: string, data?: unknown) {
     super(message)
+    this.code = code
+    this.data = data
   }
 }
 

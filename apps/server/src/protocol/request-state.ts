@@ -8,7 +8,7 @@
  * earlier rounds, so any instance holding the key can continue the request.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
-import { ErrorCode, ProtocolError } from './jsonrpc.js'
+import { ErrorCode, ProtocolError } from './jsonrpc.ts'
 
 export interface StateBinding {
   method: string

@@ -8,16 +8,19 @@
  * methods (no per-call closures beyond the promise's executor), and its time
  * limit is an entry in a shared Deadlines list rather than a timer of its own.
  */
-import type { RequestContext } from '../registry/types.js'
-import { HandlerContext, type Call } from './call.js'
-import type { ProtocolCore } from './dispatcher.js'
-import { ErrorCode, ProtocolError } from './jsonrpc.js'
-import type { Deadline, DeadlineList } from './deadlines.js'
-import type { StateBinding } from './request-state.js'
+import type { RequestContext } from '../registry/types.ts'
+import { HandlerContext, type Call } from './call.ts'
+import type { ProtocolCore } from './dispatcher.ts'
+import { ErrorCode, ProtocolError } from './jsonrpc.ts'
+import type { Deadline, DeadlineList } from './deadlines.ts'
+import type { StateBinding } from './request-state.ts'
 
 export class HandlerTimeout extends Error {
-  constructor (readonly ms: number) {
+  readonly ms: number
+
+  constructor (ms: number) {
     super(`timed out after ${formatMs(ms)}`)
+    this.ms = ms
   }
 }
 
@@ -47,13 +50,25 @@ class Run<A, T> implements Execution, Deadline {
   deadlineNext: Deadline | undefined = undefined
   deadlineList: DeadlineList | undefined = undefined
 
+  readonly core: ProtocolCore
+  readonly call: Call
+  readonly target: string
+  readonly args: A
+  readonly timeoutMs: number
+
   constructor (
-    readonly core: ProtocolCore,
-    readonly call: Call,
-    readonly target: string,
-    readonly args: A,
-    readonly timeoutMs: number
-  ) {}
+    core: ProtocolCore,
+    call: Call,
+    target: string,
+    args: A,
+    timeoutMs: number
+  ) {
+    this.core = core
+    this.call = call
+    this.target = target
+    this.args = args
+    this.timeoutMs = timeoutMs
+  }
 
   start (pending: T | Promise<T>): void {
     this.core.deadlines.add(this, this.timeoutMs)

@@ -5,9 +5,9 @@
  * for an answer).
  */
 import { randomUUID } from 'node:crypto'
-import type { SessionData, SessionStore } from '../state/session-store.js'
-import type { JsonRpcMessage, RequestId } from './jsonrpc.js'
-import type { Call } from './call.js'
+import type { SessionData, SessionStore } from '../state/session-store.ts'
+import type { JsonRpcMessage, RequestId } from './jsonrpc.ts'
+import type { Call } from './call.ts'
 
 export interface PendingRequest {
   resolve (result: Record<string, unknown>): void
@@ -26,7 +26,13 @@ export class Session {
   #nextRequestId = 0
 
   /** `stored`: kept in the SessionStore (HTTP); otherwise bound to one connection (WebSocket). */
-  constructor (public data: SessionData, readonly stored: boolean) {}
+  data: SessionData
+  readonly stored: boolean
+
+  constructor (data: SessionData, stored: boolean) {
+    this.data = data
+    this.stored = stored
+  }
 
   get id (): string {
     return this.data.id
@@ -50,7 +56,10 @@ export class Session {
 export class Sessions {
   readonly #local = new Map<string, Session>()
 
-  constructor (readonly store: SessionStore) {
+  readonly store: SessionStore
+
+  constructor (store: SessionStore) {
+    this.store = store
     store.onEnd((id) => {
       const session = this.#local.get(id)
       if (session === undefined) return

@@ -9,8 +9,8 @@
  */
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
-import type { Registry } from './registry.js'
-import type { McpRegistry } from './types.js'
+import type { Registry } from './registry.ts'
+import type { McpRegistry } from './types.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -7,9 +7,9 @@ import { Type, type TObject, type TSchema } from '@sinclair/typebox'
 import type {
   Completer, McpRegistry, PromptDefinition, Registration, ResourceDefinition,
   ResourceTemplateDefinition, ToolDefinition
-} from './types.js'
-import { compileSchema, type Validator } from './validator.js'
-import { compileTemplate, type CompiledTemplate } from './uri-template.js'
+} from './types.ts'
+import { compileSchema, type Validator } from './validator.ts'
+import { compileTemplate, type CompiledTemplate } from './uri-template.ts'
 
 export type ListKind = 'tools' | 'resources' | 'prompts'
 

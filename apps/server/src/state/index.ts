@@ -4,10 +4,10 @@
  * sees these interfaces; this is where a shared (e.g. Redis) implementation
  * would be chosen instead of the in-process one.
  */
-import type { Limits } from '../config/schema.js'
-import { MemoryEventBus, type EventBus } from './event-bus.js'
-import { MemoryEventStore, type EventStore } from './event-store.js'
-import { MemorySessionStore, type SessionStore } from './session-store.js'
+import type { Limits } from '../config/schema.ts'
+import { MemoryEventBus, type EventBus } from './event-bus.ts'
+import { MemoryEventStore, type EventStore } from './event-store.ts'
+import { MemorySessionStore, type SessionStore } from './session-store.ts'
 
 export interface SharedState {
   sessions: SessionStore

@@ -4,7 +4,7 @@
  * what is bound to one process (open streams, waiting promises) stays in the
  * protocol core's local session runtime.
  */
-import type { LoggingLevel } from '../registry/types.js'
+import type { LoggingLevel } from '../registry/types.ts'
 
 export interface SessionData {
   id: string

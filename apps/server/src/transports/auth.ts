@@ -7,8 +7,8 @@
  */
 import fastifyJwt from '@fastify/jwt'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { ErrorCode, failure } from '../protocol/jsonrpc.js'
-import type { Principal } from '../registry/types.js'
+import { ErrorCode, failure } from '../protocol/jsonrpc.ts'
+import type { Principal } from '../registry/types.ts'
 
 export interface AuthOptions {
   /** HMAC secret (HS256). */

@@ -1,6 +1,6 @@
 import t from 'tap'
-import { ProtocolError } from '../../src/protocol/jsonrpc.js'
-import { RequestStateSealer } from '../../src/protocol/request-state.js'
+import { ProtocolError } from '../../src/protocol/jsonrpc.ts'
+import { RequestStateSealer } from '../../src/protocol/request-state.ts'
 
 const binding = { method: 'tools/call', target: 'ask', args: { b: 1, a: [1, 2] }, principalId: 'alice' }
 

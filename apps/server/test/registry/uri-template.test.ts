@@ -1,5 +1,5 @@
 import t from 'tap'
-import { compileTemplate } from '../../src/registry/uri-template.js'
+import { compileTemplate } from '../../src/registry/uri-template.ts'
 
 t.test('simple variables match one path segment, decoded', async (t) => {
   const template = compileTemplate('db://tables/{table}/rows/{id}')

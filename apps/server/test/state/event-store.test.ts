@@ -1,5 +1,5 @@
 import t from 'tap'
-import { MemoryEventStore } from '../../src/state/event-store.js'
+import { MemoryEventStore } from '../../src/state/event-store.ts'
 
 t.test('events after an id come back in order, for their stream only', async (t) => {
   const store = new MemoryEventStore({ maxEventsPerStream: 10, ttlMs: 60_000 })

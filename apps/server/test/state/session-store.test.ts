@@ -1,5 +1,5 @@
 import t from 'tap'
-import { MemorySessionStore, type SessionData } from '../../src/state/session-store.js'
+import { MemorySessionStore, type SessionData } from '../../src/state/session-store.ts'
 
 const session = (id: string): SessionData => ({
   id, protocolVersion: '2025-11-25', clientInfo: undefined, clientCapabilities: {}, logLevel: undefined, subscriptions: [], principalId: undefined, createdAt: Date.now()

@@ -4,7 +4,7 @@
  * name them with the default search_path.
  */
 import type pg from 'pg'
-import type { TableDescription, TableSummary } from '../driver.js'
+import type { TableDescription, TableSummary } from '../driver.ts'
 
 const RELATIONS = "c.relkind in ('r', 'p', 'v', 'm', 'f') and n.nspname not in ('information_schema') and n.nspname not like 'pg\\_%'"
 const QUALIFIED = "case when n.nspname = 'public' then c.relname::text else n.nspname || '.' || c.relname end"

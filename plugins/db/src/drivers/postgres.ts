@@ -12,14 +12,14 @@
  * that does not come back in time is destroyed instead.
  */
 import pg from 'pg'
-import { redactUrl } from '../config.js'
+import { redactUrl } from '../config.ts'
 import {
   cancelledError, DbError, timeoutError,
   type Driver, type QueryOptions, type QueryResult, type TableDescription, type TableSummary
-} from '../driver.js'
-import { toJsonValue } from '../format.js'
-import { cappedQuery } from './pg-capped-query.js'
-import { describeTable, listTables } from './postgres-catalog.js'
+} from '../driver.ts'
+import { toJsonValue } from '../format.ts'
+import { cappedQuery } from './pg-capped-query.ts'
+import { describeTable, listTables } from './postgres-catalog.ts'
 
 export interface PostgresDriverOptions {
   url: string
@@ -51,7 +51,10 @@ export class PostgresDriver implements Driver {
   dialect = 'PostgreSQL'
   private readonly pool: pg.Pool
 
-  private constructor (private readonly options: PostgresDriverOptions) {
+  private readonly options: PostgresDriverOptions
+
+  private constructor (options: PostgresDriverOptions) {
+    this.options = options
     this.pool = new pg.Pool({
       connectionString: options.url,
       max: options.poolSize,

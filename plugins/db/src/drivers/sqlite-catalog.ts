@@ -2,7 +2,7 @@
  * Tables and their schemas, read from SQLite's catalog with table-valued
  * pragma functions (plain SELECTs, so they work under `query_only`).
  */
-import type { ColumnDescription, TableDescription, TableSummary } from '../driver.js'
+import type { ColumnDescription, TableDescription, TableSummary } from '../driver.ts'
 
 type Rows = (sql: string, params?: Array<string | number>) => Array<Record<string, unknown>>
 

@@ -1,6 +1,6 @@
 /** Messages between the SQLite driver and its worker threads. */
-import type { QueryResult, TableDescription, TableSummary } from '../driver.js'
-import type { Migration } from '../migrations.js'
+import type { QueryResult, TableDescription, TableSummary } from '../driver.ts'
+import type { Migration } from '../migrations.ts'
 
 export interface WorkerSetup {
   /** The embedded demo database is built from migrations; a file is read from disk (and re-read on restart). */

@@ -10,11 +10,11 @@
 import { readFileSync } from 'node:fs'
 import { parentPort, workerData } from 'node:worker_threads'
 import initSqlJs, { type Database, type SqlValue, type Statement } from 'sql.js'
-import type { QueryResult } from '../driver.js'
-import { toJsonValue } from '../format.js'
-import { applyMigrations } from '../migrations.js'
-import { describeTable, listTables } from './sqlite-catalog.js'
-import type { WorkerRequest, WorkerResponse, WorkerSetup, WorkerStatus } from './sqljs-protocol.js'
+import type { QueryResult } from '../driver.ts'
+import { toJsonValue } from '../format.ts'
+import { applyMigrations } from '../migrations.ts'
+import { describeTable, listTables } from './sqlite-catalog.ts'
+import type { WorkerRequest, WorkerResponse, WorkerSetup, WorkerStatus } from './sqljs-protocol.ts'
 
 const port = parentPort
 if (port === null) throw new Error('sqljs-worker.ts runs as a worker thread')

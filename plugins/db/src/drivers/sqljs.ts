@@ -14,9 +14,9 @@ import type { Worker } from 'node:worker_threads'
 import {
   cancelledError, DbError, timeoutError,
   type Driver, type DriverKind, type QueryOptions, type QueryResult, type TableDescription, type TableSummary
-} from '../driver.js'
-import type { WorkerRequest, WorkerResponse, WorkerSetup, WorkerStatus } from './sqljs-protocol.js'
-import { siblingModule, spawnWorker } from './spawn-worker.js'
+} from '../driver.ts'
+import type { WorkerRequest, WorkerResponse, WorkerSetup, WorkerStatus } from './sqljs-protocol.ts'
+import { siblingModule, spawnWorker } from './spawn-worker.ts'
 
 export interface SqliteDriverOptions {
   source: WorkerSetup['source']
@@ -55,7 +55,10 @@ export class SqliteDriver implements Driver {
   private nextId = 1
   private closed = false
 
-  private constructor (private readonly options: SqliteDriverOptions) {
+  private readonly options: SqliteDriverOptions
+
+  private constructor (options: SqliteDriverOptions) {
+    this.options = options
     this.kind = options.source.kind
     this.slots = Array.from({ length: options.poolSize }, () => ({
       worker: undefined, ready: Promise.resolve(), isReady: false, busy: false, pending: undefined

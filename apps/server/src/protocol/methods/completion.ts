@@ -1,8 +1,8 @@
 /** `completion/complete` for prompt arguments and resource template variables. */
-import type { Completer } from '../../registry/types.js'
-import type { Call } from '../call.js'
-import type { ProtocolCore } from '../dispatcher.js'
-import { ErrorCode, ProtocolError } from '../jsonrpc.js'
+import type { Completer } from '../../registry/types.ts'
+import type { Call } from '../call.ts'
+import type { ProtocolCore } from '../dispatcher.ts'
+import { ErrorCode, ProtocolError } from '../jsonrpc.ts'
 
 const MAX_VALUES = 100
 

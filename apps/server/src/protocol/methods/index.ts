@@ -1,13 +1,13 @@
 /** The method table: one entry per JSON-RPC method, with the era it belongs to. */
-import type { Call } from '../call.js'
-import type { ProtocolCore } from '../dispatcher.js'
-import { complete } from './completion.js'
-import { discover, initialize, ping, setLevel } from './lifecycle.js'
-import { listPrompts, listResources, listResourceTemplates, listTools } from './lists.js'
-import { getPrompt } from './prompts.js'
-import { readResource } from './resources.js'
-import { listen, subscribe, unsubscribe } from './subscriptions.js'
-import { callTool } from './tools.js'
+import type { Call } from '../call.ts'
+import type { ProtocolCore } from '../dispatcher.ts'
+import { complete } from './completion.ts'
+import { discover, initialize, ping, setLevel } from './lifecycle.ts'
+import { listPrompts, listResources, listResourceTemplates, listTools } from './lists.ts'
+import { getPrompt } from './prompts.ts'
+import { readResource } from './resources.ts'
+import { listen, subscribe, unsubscribe } from './subscriptions.ts'
+import { callTool } from './tools.ts'
 
 export type MethodHandler = (core: ProtocolCore, call: Call) =>
   Record<string, unknown> | undefined | Promise<Record<string, unknown> | undefined>

@@ -1,9 +1,9 @@
 /** Legacy-era lifecycle: `initialize`, `ping`, `logging/setLevel`; and the modern `server/discover`. */
-import type { LoggingLevel } from '../../registry/types.js'
-import { LOG_LEVELS, type Call } from '../call.js'
-import type { ProtocolCore } from '../dispatcher.js'
-import { ErrorCode, ProtocolError } from '../jsonrpc.js'
-import { LEGACY_VERSIONS, MODERN_VERSIONS } from '../versions.js'
+import type { LoggingLevel } from '../../registry/types.ts'
+import { LOG_LEVELS, type Call } from '../call.ts'
+import type { ProtocolCore } from '../dispatcher.ts'
+import { ErrorCode, ProtocolError } from '../jsonrpc.ts'
+import { LEGACY_VERSIONS, MODERN_VERSIONS } from '../versions.ts'
 
 export async function initialize (core: ProtocolCore, call: Call): Promise<Record<string, unknown>> {
   const { protocolVersion, capabilities, clientInfo } = call.params

@@ -1,7 +1,7 @@
 /** The four list methods: deterministic order, pagination, caching hints. */
-import type { Call } from '../call.js'
-import type { ProtocolCore } from '../dispatcher.js'
-import { paginate } from './paginate.js'
+import type { Call } from '../call.ts'
+import type { ProtocolCore } from '../dispatcher.ts'
+import { paginate } from './paginate.ts'
 
 function listResult<T extends { listing: Record<string, unknown> }> (
   core: ProtocolCore,

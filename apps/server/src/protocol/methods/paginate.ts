@@ -3,7 +3,7 @@
  * the previous page (base64url), so pages stay stable while items are added
  * or removed elsewhere in the list.
  */
-import { ErrorCode, ProtocolError } from '../jsonrpc.js'
+import { ErrorCode, ProtocolError } from '../jsonrpc.ts'
 
 export function paginate<T> (
   items: readonly T[],

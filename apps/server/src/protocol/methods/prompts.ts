@@ -1,10 +1,10 @@
 /** `prompts/get`: validate the arguments, run the handler, shape the messages. */
-import type { PromptResult } from '../../registry/types.js'
-import type { Call } from '../call.js'
-import type { ProtocolCore } from '../dispatcher.js'
-import { ErrorCode, ProtocolError } from '../jsonrpc.js'
-import { runHandler } from '../run-handler.js'
-import { handlerFailure } from './resources.js'
+import type { PromptResult } from '../../registry/types.ts'
+import type { Call } from '../call.ts'
+import type { ProtocolCore } from '../dispatcher.ts'
+import { ErrorCode, ProtocolError } from '../jsonrpc.ts'
+import { runHandler } from '../run-handler.ts'
+import { handlerFailure } from './resources.ts'
 
 export async function getPrompt (core: ProtocolCore, call: Call): Promise<Record<string, unknown>> {
   const { name } = call.params

@@ -1,10 +1,10 @@
 /** `resources/read`: an exact resource first, then the first matching template. */
-import type { ReadResult, RequestContext } from '../../registry/types.js'
-import { ToolError } from '../../registry/tool-error.js'
-import type { Call } from '../call.js'
-import type { ProtocolCore } from '../dispatcher.js'
-import { ErrorCode, ProtocolError } from '../jsonrpc.js'
-import { formatMs, HandlerAborted, HandlerTimeout, runHandler, type HandlerOwner } from '../run-handler.js'
+import type { ReadResult, RequestContext } from '../../registry/types.ts'
+import { ToolError } from '../../registry/tool-error.ts'
+import type { Call } from '../call.ts'
+import type { ProtocolCore } from '../dispatcher.ts'
+import { ErrorCode, ProtocolError } from '../jsonrpc.ts'
+import { formatMs, HandlerAborted, HandlerTimeout, runHandler, type HandlerOwner } from '../run-handler.ts'
 
 export async function readResource (core: ProtocolCore, call: Call): Promise<Record<string, unknown>> {
   const { uri } = call.params

@@ -4,11 +4,11 @@
  * `subscriptions/listen`, a request whose open response stream carries the
  * notifications the client opted in to.
  */
-import type { ChangeEvent } from '../../state/event-bus.js'
-import type { Call } from '../call.js'
-import type { ProtocolCore } from '../dispatcher.js'
-import { ErrorCode, ProtocolError } from '../jsonrpc.js'
-import { META } from '../versions.js'
+import type { ChangeEvent } from '../../state/event-bus.ts'
+import type { Call } from '../call.ts'
+import type { ProtocolCore } from '../dispatcher.ts'
+import { ErrorCode, ProtocolError } from '../jsonrpc.ts'
+import { META } from '../versions.ts'
 
 const LIST_METHOD = {
   tools: 'notifications/tools/list_changed',

@@ -1,11 +1,11 @@
 /** `tools/call`: validate, run with a time limit, shape and check the result. */
-import type { RegisteredTool } from '../../registry/registry.js'
-import { ToolError } from '../../registry/tool-error.js'
-import type { ContentBlock } from '../../registry/types.js'
-import type { Call } from '../call.js'
-import type { ProtocolCore } from '../dispatcher.js'
-import { ErrorCode, ProtocolError } from '../jsonrpc.js'
-import { formatMs, HandlerAborted, HandlerTimeout, runHandler } from '../run-handler.js'
+import type { RegisteredTool } from '../../registry/registry.ts'
+import { ToolError } from '../../registry/tool-error.ts'
+import type { ContentBlock } from '../../registry/types.ts'
+import type { Call } from '../call.ts'
+import type { ProtocolCore } from '../dispatcher.ts'
+import { ErrorCode, ProtocolError } from '../jsonrpc.ts'
+import { formatMs, HandlerAborted, HandlerTimeout, runHandler } from '../run-handler.ts'
 
 const NO_ARGUMENTS: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>
 

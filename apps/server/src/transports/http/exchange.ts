@@ -9,12 +9,12 @@
  */
 import type { Socket } from 'node:net'
 import type { FastifyBaseLogger, FastifyReply } from 'fastify'
-import type { Call, TransportContext } from '../../protocol/call.js'
-import type { JsonRpcMessage } from '../../protocol/jsonrpc.js'
-import type { Session } from '../../protocol/sessions.js'
-import type { Principal } from '../../registry/types.js'
-import type { EventStore } from '../../state/event-store.js'
-import { SseStream } from './sse.js'
+import type { Call, TransportContext } from '../../protocol/call.ts'
+import type { JsonRpcMessage } from '../../protocol/jsonrpc.ts'
+import type { Session } from '../../protocol/sessions.ts'
+import type { Principal } from '../../registry/types.ts'
+import type { EventStore } from '../../state/event-store.ts'
+import { SseStream } from './sse.ts'
 
 export interface StreamSettings {
   keepAliveMs: number
@@ -37,13 +37,25 @@ export class HttpExchange implements TransportContext {
   stream: SseStream | undefined
   #streamId: string | undefined
 
+  readonly reply: FastifyReply
+  session: Session | undefined
+  readonly principal: Principal | undefined
+  readonly logger: FastifyBaseLogger
+  readonly settings: StreamSettings
+
   constructor (
-    readonly reply: FastifyReply,
-    public session: Session | undefined,
-    readonly principal: Principal | undefined,
-    readonly logger: FastifyBaseLogger,
-    readonly settings: StreamSettings
-  ) {}
+    reply: FastifyReply,
+    session: Session | undefined,
+    principal: Principal | undefined,
+    logger: FastifyBaseLogger,
+    settings: StreamSettings
+  ) {
+    this.reply = reply
+    this.session = session
+    this.principal = principal
+    this.logger = logger
+    this.settings = settings
+  }
 
   /** Legacy streams carry event ids and outlive a dropped connection. */
   get resumable (): boolean {

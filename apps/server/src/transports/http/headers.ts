@@ -4,9 +4,9 @@
  * server acting on the body cannot be told different stories.
  */
 import type { IncomingHttpHeaders } from 'node:http'
-import type { Registry } from '../../registry/registry.js'
-import type { Inbound } from '../../protocol/inbound.js'
-import { ErrorCode, ProtocolError } from '../../protocol/jsonrpc.js'
+import type { Registry } from '../../registry/registry.ts'
+import type { Inbound } from '../../protocol/inbound.ts'
+import { ErrorCode, ProtocolError } from '../../protocol/jsonrpc.ts'
 
 const NAMED_METHODS: Record<string, 'name' | 'uri'> = {
   'tools/call': 'name',

@@ -4,7 +4,7 @@
  * it resolved (`Host`). Requests from origins or to hosts not allowed get 403.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { failure, ErrorCode } from '../../protocol/jsonrpc.js'
+import { failure, ErrorCode } from '../../protocol/jsonrpc.ts'
 
 export interface OriginPolicy {
   /** Exact origins (`https://app.example.com`), or `*` for any. Empty: loopback origins only. */

@@ -5,7 +5,7 @@
  * continues on that connection.
  */
 import type { ServerResponse } from 'node:http'
-import type { EventStore } from '../../state/event-store.js'
+import type { EventStore } from '../../state/event-store.ts'
 
 export interface SseOptions {
   /** Headers sent with the stream (e.g. Mcp-Session-Id). */

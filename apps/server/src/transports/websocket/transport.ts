@@ -12,11 +12,11 @@ import type { Socket } from 'node:net'
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify'
 import fastifyWebsocket, { type WebSocket } from '@fastify/websocket'
 import fp from 'fastify-plugin'
-import type { Call, TransportContext } from '../../protocol/call.js'
-import type { Outcome, ProtocolCore } from '../../protocol/dispatcher.js'
-import { ErrorCode, failure, type JsonRpcMessage, type RequestId } from '../../protocol/jsonrpc.js'
-import type { Session } from '../../protocol/sessions.js'
-import type { Principal } from '../../registry/types.js'
+import type { Call, TransportContext } from '../../protocol/call.ts'
+import type { Outcome, ProtocolCore } from '../../protocol/dispatcher.ts'
+import { ErrorCode, failure, type JsonRpcMessage, type RequestId } from '../../protocol/jsonrpc.ts'
+import type { Session } from '../../protocol/sessions.ts'
+import type { Principal } from '../../registry/types.ts'
 
 /** The subprotocol the official SDK client offers (`WebSocketClientTransport`). */
 export const SUBPROTOCOL = 'mcp'
@@ -112,13 +112,24 @@ export class Connection {
   /** Writes one message on the socket; the `send` of every TransportContext of this connection. */
   readonly send = (message: JsonRpcMessage): void => { this.write(JSON.stringify(message)) }
 
+  readonly socket: WebSocket
+  readonly raw: Socket
+  readonly principal: Principal | undefined
+  readonly logger: FastifyBaseLogger
+  readonly shared: Shared
+
   constructor (
-    readonly socket: WebSocket,
-    readonly raw: Socket,
-    readonly principal: Principal | undefined,
-    readonly logger: FastifyBaseLogger,
-    readonly shared: Shared
+    socket: WebSocket,
+    raw: Socket,
+    principal: Principal | undefined,
+    logger: FastifyBaseLogger,
+    shared: Shared
   ) {
+    this.socket = socket
+    this.raw = raw
+    this.principal = principal
+    this.logger = logger
+    this.shared = shared
     socket.on('message', this.#onMessage)
     socket.on('pong', this.#onPong)
     socket.once('close', this.#onClose)
