@@ -1,24 +1,17 @@
 /**
- * `buildApp(config)`: the Fastify host. It wires, in order: the registry
- * decorator, the protocol core and its state, the transports (behind the
- * Origin/Host check), health, and finally the tool plugins, each in its own
+ * `buildApp(config)`: the standalone server, composed of the parts an
+ * embedder uses too: Fastify with the config's server options, the
+ * `mcpPlatform` plugin, then each configured tool plugin in its own
  * encapsulated context. It returns a ready instance.
  */
-import { randomBytes } from 'node:crypto'
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { normalizeConfig, type ResolvedConfig } from './config/load.ts'
 import { loadPlugin } from './config/plugins.ts'
 import type { AppConfig } from './config/schema.ts'
-import { healthRoutes } from './ops/health.ts'
-import { ProtocolCore } from './protocol/dispatcher.ts'
-import { Sessions } from './protocol/sessions.ts'
-import { kPluginOwner, registryPlugin } from './registry/plugin.ts'
-import { Registry } from './registry/registry.ts'
-import { createMemoryState } from './state/index.ts'
-import { enableAuth, principalOf } from './transports/auth.ts'
-import { createOriginCheck } from './transports/http/origin.ts'
-import { httpTransport } from './transports/http/plugin.ts'
-import { createWebSocketTransport } from './transports/websocket/transport.ts'
+import type { McpPlatformOptions } from './platform/options.ts'
+import { mcpPlatform } from './platform/plugin.ts'
+import { kPluginOwner } from './registry/plugin.ts'
+import { isLoopback, LOOPBACK_HOSTS } from './transports/loopback.ts'
 
 export interface BuildOptions {
   /** Pino options, instead of the ones made from `logLevel`. */
@@ -27,15 +20,8 @@ export interface BuildOptions {
   logStream?: NodeJS.WritableStream
   /** Where relative plugin paths are resolved (default: the working directory). */
   cwd?: string
-}
-
-const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1', '[::1]']
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** The protocol core (for transports added by other plugins, and tests). */
-    readonly mcpCore: ProtocolCore
-  }
+  /** Further Fastify server options (e.g. `pluginTimeout`). */
+  fastify?: FastifyServerOptions
 }
 
 export async function buildApp (input: AppConfig = {}, build: BuildOptions = {}): Promise<FastifyInstance> {
@@ -50,56 +36,11 @@ export async function buildApp (input: AppConfig = {}, build: BuildOptions = {})
     bodyLimit: config.limits.bodyLimit,
     // Per-request info logs cost more than the MCP work on the hot path; errors and warnings are still logged.
     logController: new LogController({ disableRequestLogging: true }),
-    return503OnClosing: true
+    return503OnClosing: true,
+    ...build.fastify
   })
 
-  const stateKey = stateKeyFrom(config, app)
-  const registry = new Registry()
-  const state = createMemoryState(config.limits)
-  const core = new ProtocolCore(registry, new Sessions(state.sessions), state.events, {
-    serverInfo: { name: config.serverName, version: config.serverVersion },
-    instructions: config.instructions,
-    handlerTimeoutMs: config.limits.toolTimeoutMs,
-    pageSize: config.limits.pageSize,
-    listTtlMs: config.limits.listTtlMs,
-    stateKey,
-    requestStateTtlMs: config.limits.requestStateTtlMs
-  }, app.log)
-  app.decorate('mcpCore', core)
-
-  await app.register(registryPlugin, { registry })
-  await app.register(async function transports (scope) {
-    scope.addHook('onRequest', createOriginCheck({
-      allowedOrigins: config.allowedOrigins,
-      allowedHosts: config.allowedHosts ?? (LOOPBACK_HOSTS.includes(config.host) ? ['localhost', '127.0.0.1', '[::1]'] : ['*'])
-    }))
-    if (config.jwtSecret !== undefined) {
-      await enableAuth(scope, { secret: config.jwtSecret, issuer: config.auth.issuer, audience: config.auth.audience })
-    }
-    // WebSocket upgrades of GET <path> go to the WebSocket transport; everything else stays HTTP.
-    const websocket = createWebSocketTransport({
-      core,
-      maxMessageBytes: config.limits.wsMaxMessageBytes,
-      maxInFlight: config.limits.wsMaxInFlight,
-      pingIntervalMs: config.limits.wsPingIntervalMs,
-      idleTimeoutMs: config.limits.wsIdleTimeoutMs,
-      maxBufferedBytes: config.limits.wsMaxBufferedBytes,
-      drainMs: config.limits.shutdownDrainMs,
-      principalOf
-    })
-    await scope.register(websocket.plugin)
-    await scope.register(httpTransport, {
-      core,
-      path: config.path,
-      bodyLimit: config.limits.bodyLimit,
-      keepAliveMs: config.limits.sseKeepAliveMs,
-      sseRetryMs: 1000,
-      eventStore: state.streams,
-      principalOf,
-      websocket: websocket.handler
-    })
-  })
-  await app.register(healthRoutes, { core })
+  await app.register(mcpPlatform, platformOptions(config))
 
   const cwd = build.cwd ?? process.cwd()
   for (const entry of config.plugins) {
@@ -113,35 +54,27 @@ export async function buildApp (input: AppConfig = {}, build: BuildOptions = {})
     app.register(wrapper, options)
   }
 
-  app.addHook('preClose', async () => {
-    // Subscriptions end with a final response; calls in flight get a little time, then are aborted.
-    core.beginShutdown()
-    await drain(core, config.limits.shutdownDrainMs)
-    core.abortAll('the server is shutting down')
-    // Open notification streams would keep the HTTP server from closing.
-    core.sessions.closeStreams()
-  })
-  app.addHook('onClose', async () => { await state.close() })
-
   try {
     await app.ready()
   } catch (error) {
     await app.close().catch(() => {})
     throw error
   }
-  app.log.debug({ tools: [...registry.tools.keys()] }, 'registry ready')
+  app.log.debug({ tools: [...app.mcpCore.registry.tools.keys()] }, 'registry ready')
   return app
 }
 
-function stateKeyFrom (config: ResolvedConfig, app: FastifyInstance): Buffer {
-  if (config.stateSecret !== undefined) return Buffer.from(config.stateSecret)
-  app.log.warn('MCP_STATE_SECRET is not set: using a random key, so multi round-trip requestState issued by this process will not verify on other instances or after a restart')
-  return randomBytes(32)
-}
-
-async function drain (core: ProtocolCore, ms: number): Promise<void> {
-  const until = Date.now() + ms
-  while (core.calls.size > 0 && Date.now() < until) {
-    await new Promise((resolve) => setTimeout(resolve, 20))
+/** The platform's options from the server's configuration. */
+export function platformOptions (config: ResolvedConfig): McpPlatformOptions {
+  return {
+    serverInfo: { name: config.serverName, version: config.serverVersion },
+    instructions: config.instructions,
+    path: config.path,
+    allowedOrigins: config.allowedOrigins,
+    // Bound to loopback, only loopback names; bound elsewhere, any name unless configured.
+    allowedHosts: config.allowedHosts ?? (isLoopback(config.host) ? [...LOOPBACK_HOSTS] : ['*']),
+    auth: config.jwtSecret === undefined ? undefined : { jwtSecret: config.jwtSecret, issuer: config.auth.issuer, audience: config.auth.audience },
+    stateSecret: config.stateSecret,
+    limits: config.limits
   }
 }

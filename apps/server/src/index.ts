@@ -1,7 +1,14 @@
-/** What plugin authors and embedders import from `@mcp-platform/server`. */
-export { buildApp, type BuildOptions } from './app.ts'
-export { defineConfig, type AppConfig, type PluginEntry, type ServerConfig } from './config/schema.ts'
+/**
+ * The public API of `@mcp-platform/server`: the platform plugin and the
+ * standalone server built on it, the types plugin authors use, and the
+ * configuration helpers. Anything not exported here is internal.
+ */
+export { mcpPlatform } from './platform/plugin.ts'
+export type { McpPlatformOptions, StateOption } from './platform/options.ts'
+export { buildApp, platformOptions, type BuildOptions } from './app.ts'
+export { defineConfig, type AppConfig, type PluginEntry, type ServerConfig, type Limits } from './config/schema.ts'
 export { loadConfig, ConfigError } from './config/load.ts'
+export { createMemoryState, type SharedState } from './state/index.ts'
 export { ToolError } from './registry/tool-error.ts'
 export type * from './registry/types.ts'
 export { LATEST_PROTOCOL_VERSION, SUPPORTED_VERSIONS, MODERN_VERSIONS, LEGACY_VERSIONS } from './protocol/versions.ts'

@@ -1,10 +1,10 @@
-/** `GET /health`: answers while the process serves (503 once it is shutting down). */
+/** `GET /health` (the path is an option): answers while the process serves (503 once it is shutting down). */
 import type { FastifyPluginAsync } from 'fastify'
 import type { ProtocolCore } from '../protocol/dispatcher.ts'
 
-export const healthRoutes: FastifyPluginAsync<{ core: ProtocolCore }> = async (app, { core }) => {
+export const healthRoutes: FastifyPluginAsync<{ core: ProtocolCore, path: string }> = async (app, { core, path }) => {
   const started = Date.now()
-  app.get('/health', async (_request, reply) => {
+  app.get(path, async (_request, reply) => {
     if (core.closing) return reply.code(503).send({ status: 'shutting down' })
     return {
       status: 'ok',

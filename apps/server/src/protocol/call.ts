@@ -1,18 +1,15 @@
 /**
  * One request being served: its era, what the client declared, how to reach
- * the client, and its cancellation. `HandlerContext` is the small view of it a
- * plugin handler gets as `ctx`.
+ * the client, and its cancellation. Plugin handlers see it through the
+ * narrow `HandlerContext` (handler-context.ts).
  */
 import type { FastifyBaseLogger } from 'fastify'
-import type {
-  ElicitRequest, ElicitResult, LoggingLevel, Principal, RequestContext, SampleRequest, SampleResult
-} from '../registry/types.ts'
+import type { LoggingLevel, Principal } from '../registry/types.ts'
 import { ToolError } from '../registry/tool-error.ts'
-import { ErrorCode, ProtocolError, type JsonRpcMessage, type RequestId } from './jsonrpc.ts'
-import type { Execution } from './run-handler.ts'
-import type { Session } from './sessions.ts'
-
-export type Era = 'modern' | 'legacy'
+import { missingCapability } from './errors.ts'
+import type { JsonRpcMessage, RequestId } from './jsonrpc.ts'
+import type { InFlightCall, Session } from './sessions.ts'
+import type { Era } from './versions.ts'
 
 /** What a transport hands the core with each message. */
 export interface TransportContext {
@@ -24,7 +21,7 @@ export interface TransportContext {
   /** The request's own outbound stream (SSE, or the socket); undefined when the client can't receive one. */
   readonly send: ((message: JsonRpcMessage) => void) | undefined
   /** Calls in flight on this connection, for `notifications/cancelled` (WebSocket); HTTP uses the session's. */
-  readonly inFlight: Map<RequestId, Call> | undefined
+  readonly inFlight: Map<RequestId, InFlightCall> | undefined
   /** The call being served, so the transport can abort it when its stream closes. Set by the core. */
   call?: Call
   /** Legacy HTTP only: end the SSE response now and let the client resume it with Last-Event-ID. */
@@ -35,9 +32,15 @@ export const LOG_LEVELS: readonly LoggingLevel[] = ['debug', 'info', 'notice', '
 
 interface InputRequest { method: string, params: Record<string, unknown> }
 
+/** What a Call tells the handler run it belongs to (run-handler.ts). */
+export interface Execution {
+  aborted (reason: string): void
+  inputRequired (): void
+}
+
 const NEVER = new Promise<never>(() => {})
 
-export class Call {
+export class Call implements InFlightCall {
   /** Index into LOG_LEVELS of the lowest level the client wants; Infinity: none. */
   logThreshold = Infinity
   progressToken: string | number | undefined
@@ -140,9 +143,7 @@ export class Call {
   async requestInput (method: string, params: Record<string, unknown>, capability: 'elicitation' | 'sampling'): Promise<Record<string, unknown>> {
     if (this.clientCapabilities[capability] === undefined) {
       if (this.era === 'modern') {
-        throw new ProtocolError(ErrorCode.MissingRequiredClientCapability,
-          `This request needs the client capability "${capability}", which the request's clientCapabilities do not declare`,
-          { requiredCapabilities: { [capability]: {} } })
+        throw missingCapability(capability)
       }
       throw new ToolError(`This tool needs a client that supports ${capability}; this client did not declare the "${capability}" capability`)
     }
@@ -189,64 +190,5 @@ export class Call {
       })
       this.send({ jsonrpc: '2.0', id, method, params })
     })
-  }
-}
-
-/** The `ctx` a plugin handler receives: a narrow view of the Call. */
-export class HandlerContext implements RequestContext {
-  readonly #call: Call
-  readonly #parentLogger: FastifyBaseLogger
-  readonly #owner: string
-  #logger: FastifyBaseLogger | undefined
-
-  constructor (call: Call, parentLogger: FastifyBaseLogger, owner: string) {
-    this.#call = call
-    this.#parentLogger = parentLogger
-    this.#owner = owner
-  }
-
-  /** Created on first use: most calls never log. */
-  get logger (): FastifyBaseLogger {
-    return (this.#logger ??= this.#parentLogger.child({ plugin: this.#owner }))
-  }
-
-  get signal (): AbortSignal {
-    return this.#call.signal
-  }
-
-  get principal (): Principal | undefined {
-    return this.#call.tc.principal
-  }
-
-  progress (progress: number, total?: number, message?: string): void {
-    this.#call.progress(progress, total, message)
-  }
-
-  log (level: LoggingLevel, data: unknown, logger?: string): void {
-    this.#call.log(level, data, logger)
-  }
-
-  async elicit (request: ElicitRequest): Promise<ElicitResult> {
-    const params: Record<string, unknown> = this.#call.era === 'modern'
-      ? { mode: 'form', message: request.message, requestedSchema: request.requestedSchema }
-      : { message: request.message, requestedSchema: request.requestedSchema }
-    const result = await this.#call.requestInput('elicitation/create', params, 'elicitation')
-    if (result.action !== 'accept' && result.action !== 'decline' && result.action !== 'cancel') {
-      throw new ProtocolError(ErrorCode.InvalidParams, 'The client\'s elicitation answer has no valid "action" (accept, decline or cancel)')
-    }
-    return result as unknown as ElicitResult
-  }
-
-  async sample (request: SampleRequest): Promise<SampleResult> {
-    const result = await this.#call.requestInput('sampling/createMessage', { ...request }, 'sampling')
-    if (typeof result.content !== 'object' || result.content === null) {
-      throw new ProtocolError(ErrorCode.InvalidParams, 'The client\'s sampling answer has no "content"')
-    }
-    return result as unknown as SampleResult
-  }
-
-  /** Legacy HTTP: free the connection now; the client resumes the stream later (SSE polling). */
-  pollLater (retryMs = 1000): boolean {
-    return this.#call.tc.pollLater?.(retryMs) ?? false
   }
 }

@@ -7,45 +7,35 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Registry } from '../registry/registry.ts'
 import type { EventBus } from '../state/event-bus.ts'
 import { Call, LOG_LEVELS, type TransportContext } from './call.ts'
-import { readInbound, type Inbound } from './inbound.ts'
-import {
-  ErrorCode, failure, failureFrom, idOf, ProtocolError, success,
-  type JsonRpcResponse, type RequestId
-} from './jsonrpc.ts'
+import type { CoreContext, CoreOptions } from './context.ts'
 import { Deadlines } from './deadlines.ts'
+import {
+  clientAnsweredWithError, internalError, invalidEnvelope, methodNotFound, noSession, ProtocolError,
+  unsupportedProtocolVersion
+} from './errors.ts'
+import { readInbound, type Inbound } from './inbound.ts'
+import { failureFrom, idOf, success, type JsonRpcResponse, type RequestId } from './jsonrpc.ts'
+import { methods, type MethodTable } from './methods/index.ts'
 import { RequestStateSealer } from './request-state.ts'
 import type { Session, Sessions } from './sessions.ts'
-import { META, MODERN_VERSIONS } from './versions.ts'
-import { methods, type MethodTable } from './methods/index.ts'
-import { deliverLegacyChange } from './methods/subscriptions.ts'
+import { LEGACY_VERSIONS, META, MODERN_VERSIONS } from './versions.ts'
 
-export interface CoreOptions {
-  serverInfo: { name: string, version: string, title?: string }
-  instructions?: string
-  /** Default time limit of a tool, prompt or resource handler. */
-  handlerTimeoutMs: number
-  /** Items per page of the list methods. */
-  pageSize: number
-  /** `ttlMs` of list results (modern era). */
-  listTtlMs: number
-  /** Key of the HMAC that protects MRTR `requestState`. */
-  stateKey: Buffer
-  /** How long an MRTR round may take before its `requestState` expires. */
-  requestStateTtlMs: number
-}
+export type { CoreOptions } from './context.ts'
 
-/** A response and the HTTP status a transport that has one should use. */
+/**
+ * What the core answers to one message. A transport with statuses (HTTP)
+ * maps it with `error.httpStatus`; the core itself knows no status.
+ */
 export interface Outcome {
+  /** The response to send; undefined for notifications, responses, and requests the client cancelled. */
   response: JsonRpcResponse | undefined
-  status: number
+  /** Set when `response` is an error. */
+  error?: ProtocolError
 }
 
-const ACCEPTED: Outcome = Object.freeze({ response: undefined, status: 202 })
+const NOTHING: Outcome = Object.freeze({ response: undefined })
 
-/** Errors found before a method runs (bad envelope, version, headers) are HTTP 400. */
-class Rejection extends ProtocolError {}
-
-export class ProtocolCore {
+export class ProtocolCore implements CoreContext {
   readonly serverMeta: Record<string, unknown>
   readonly sealer: RequestStateSealer
   /** Every call in flight on this instance, for draining at shutdown. */
@@ -54,6 +44,8 @@ export class ProtocolCore {
   readonly deadlines = new Deadlines()
   readonly #methods: MethodTable = methods
   #closing = false
+  /** Resolvers of `drain()` waiting for the last call to end. */
+  #idle: Array<() => void> = []
 
   readonly registry: Registry
   readonly sessions: Sessions
@@ -79,7 +71,7 @@ export class ProtocolCore {
       listChanged: (list) => bus.publish({ type: 'listChanged', list }),
       resourceUpdated: (uri) => bus.publish({ type: 'resourceUpdated', uri })
     })
-    bus.subscribe((event) => deliverLegacyChange(this, event))
+    bus.subscribe((event) => { sessions.deliver(event) })
   }
 
   get closing (): boolean {
@@ -102,24 +94,18 @@ export class ProtocolCore {
     try {
       return readInbound(message)
     } catch (error) {
-      return { response: failureFrom(idOf(message), error as ProtocolError), status: 400 }
+      return { response: failureFrom(idOf(message), error as ProtocolError), error: error as ProtocolError }
     }
-  }
-
-  async handle (message: unknown, tc: TransportContext): Promise<Outcome> {
-    const inbound = this.read(message)
-    if ('status' in inbound) return inbound
-    return await this.dispatch(inbound, tc)
   }
 
   async dispatch (inbound: Inbound, tc: TransportContext): Promise<Outcome> {
     if (inbound.kind === 'notification') {
       this.#notification(inbound, tc)
-      return ACCEPTED
+      return NOTHING
     }
     if (inbound.kind === 'response') {
       this.#response(inbound, tc.session)
-      return ACCEPTED
+      return NOTHING
     }
     const id = inbound.id as RequestId
     let call: Call
@@ -130,7 +116,7 @@ export class ProtocolCore {
     }
     const entry = this.#methods.get(call.method)
     if (entry === undefined || (entry.era !== 'both' && entry.era !== call.era)) {
-      return this.#failed(id, inbound, methodNotFound(call))
+      return this.#failed(id, inbound, unknownMethod(call))
     }
 
     this.calls.add(call)
@@ -139,16 +125,33 @@ export class ProtocolCore {
     tc.call = call
     try {
       const result = await entry.handler(this, call)
-      if (call.cancelledByClient || result === undefined) return { response: undefined, status: 200 }
+      if (call.cancelledByClient || result === undefined) return NOTHING
       if (call.era === 'modern') this.#stamp(result)
-      return { response: success(id, result), status: 200 }
+      return { response: success(id, result) }
     } catch (error) {
-      if (call.cancelledByClient) return { response: undefined, status: 200 }
+      if (call.cancelledByClient) return NOTHING
       return this.#failed(id, inbound, error)
     } finally {
       call.done = true
       this.calls.delete(call)
       if (inFlight?.get(id) === call) inFlight.delete(id)
+      if (this.calls.size === 0 && this.#idle.length > 0) for (const resolve of this.#idle.splice(0)) resolve()
+    }
+  }
+
+  /**
+   * Resolves when no call is in flight any more, or after `ms`, whichever
+   * comes first: true if the calls all ended.
+   */
+  async drain (ms: number): Promise<boolean> {
+    if (this.calls.size === 0) return true
+    let timer: NodeJS.Timeout | undefined
+    const idle = new Promise<boolean>((resolve) => { this.#idle.push(() => resolve(true)) })
+    const late = new Promise<boolean>((resolve) => { timer = setTimeout(resolve, ms, false) })
+    try {
+      return await Promise.race([idle, late])
+    } finally {
+      clearTimeout(timer)
     }
   }
 
@@ -181,9 +184,7 @@ export class ProtocolCore {
     }
     const session = tc.session
     if (session === undefined && method !== 'initialize') {
-      throw new Rejection(ErrorCode.InvalidRequest,
-        'Bad Request: no session. Send "initialize" first (protocol 2025-11-25 and earlier), ' +
-        `or put "${META.protocolVersion}" and "${META.clientCapabilities}" in the request's _meta (protocol 2026-07-28)`)
+      throw noSession(META.protocolVersion, META.clientCapabilities)
     }
     const call = new Call(inbound.id as RequestId, method, params, 'legacy', tc, session?.data.clientCapabilities ?? {}, tc.logger)
     const level = session?.data.logLevel
@@ -200,11 +201,11 @@ export class ProtocolCore {
   }
 
   #failed (id: RequestId, inbound: Inbound, error: unknown): Outcome {
-    if (error instanceof ProtocolError) {
-      return { response: failureFrom(id, error), status: statusOf(error, inbound) }
+    if (!(error instanceof ProtocolError)) {
+      this.logger.error({ err: error, method: inbound.method }, 'request failed')
+      error = internalError()
     }
-    this.logger.error({ err: error, method: inbound.method }, 'request failed')
-    return { response: failure(id, ErrorCode.InternalError, 'Internal error: the server failed to process the request; it has been logged'), status: 500 }
+    return { response: failureFrom(id, error as ProtocolError), error: error as ProtocolError }
   }
 
   #notification (inbound: Inbound, tc: TransportContext): void {
@@ -225,7 +226,7 @@ export class ProtocolCore {
     const message = inbound.message
     if (message.error !== undefined) {
       const error = message.error as { message?: string }
-      pending.reject(new ProtocolError(ErrorCode.InternalError, `The client answered with an error: ${error.message ?? 'unknown'}`))
+      pending.reject(clientAnsweredWithError(error.message ?? 'unknown'))
     } else {
       pending.resolve(message.result as Record<string, unknown>)
     }
@@ -242,39 +243,28 @@ function checkEnvelope (inbound: Inbound): Record<string, unknown> {
   const version = inbound.claimedVersion
   const meta = inbound.meta as Record<string, unknown>
   if (typeof version !== 'string') {
-    throw new Rejection(ErrorCode.InvalidParams, `Invalid params: _meta "${META.protocolVersion}" must be a protocol version string such as "2026-07-28"`)
+    throw invalidEnvelope(`_meta "${META.protocolVersion}" must be a protocol version string such as "2026-07-28"`)
   }
   if (!MODERN_VERSIONS.includes(version)) {
-    throw new Rejection(ErrorCode.UnsupportedProtocolVersion, `Unsupported protocol version "${version}": this server supports ${MODERN_VERSIONS.join(', ')} (and 2025-11-25 through 2025-03-26 via initialize)`,
-      { supported: [...MODERN_VERSIONS], requested: version })
+    throw unsupportedProtocolVersion(version, MODERN_VERSIONS, LEGACY_VERSIONS)
   }
   const capabilities = meta[META.clientCapabilities]
   if (capabilities === null || typeof capabilities !== 'object' || Array.isArray(capabilities)) {
-    throw new Rejection(ErrorCode.InvalidParams, `Invalid params: _meta "${META.clientCapabilities}" is required on every request (an object, {} if the client has none)`)
+    throw invalidEnvelope(`_meta "${META.clientCapabilities}" is required on every request (an object, {} if the client has none)`)
   }
   const level = meta[META.logLevel]
   if (level !== undefined && !LOG_LEVELS.includes(level as never)) {
-    throw new Rejection(ErrorCode.InvalidParams, `Invalid params: _meta "${META.logLevel}" must be one of ${LOG_LEVELS.join(', ')}`)
+    throw invalidEnvelope(`_meta "${META.logLevel}" must be one of ${LOG_LEVELS.join(', ')}`)
   }
   return capabilities as Record<string, unknown>
 }
 
-function methodNotFound (call: Call): ProtocolError {
+function unknownMethod (call: Call): ProtocolError {
   const era = call.era === 'modern' ? 'protocol 2026-07-28' : `protocol ${call.tc.session?.data.protocolVersion ?? 'legacy'}`
   const hint = call.method === 'initialize' || call.method === 'ping' || call.method === 'logging/setLevel' || call.method.startsWith('resources/subscribe') || call.method === 'resources/unsubscribe'
     ? ' (it belongs to protocol 2025-11-25 and earlier)'
     : call.method === 'server/discover' || call.method === 'subscriptions/listen'
       ? ' (it belongs to protocol 2026-07-28: send it with _meta, outside a session)'
       : ''
-  return new ProtocolError(ErrorCode.MethodNotFound, `Method not found: "${call.method}" is not a method of ${era}${hint}`)
+  return methodNotFound(call.method, call.era, era, hint)
 }
-
-function statusOf (error: ProtocolError, inbound: Inbound): number {
-  if (error instanceof Rejection) return 400
-  if (error.code === ErrorCode.MethodNotFound) return inbound.era === 'modern' ? 404 : 200
-  if (error.code === ErrorCode.MissingRequiredClientCapability) return 400
-  if ((error as { status?: number }).status !== undefined) return (error as { status?: number }).status as number
-  return 200
-}
-
-export { Rejection }

@@ -6,8 +6,7 @@
  * to the legacy session it arrives in.
  */
 import { classifyMessage, type MessageKind, type RequestId } from './jsonrpc.ts'
-import { isModernVersion, META } from './versions.ts'
-import type { Era } from './call.ts'
+import { isModernVersion, META, type Era } from './versions.ts'
 
 export interface Inbound {
   readonly kind: MessageKind

@@ -1,7 +1,10 @@
 /**
- * JSON-RPC 2.0 envelopes and the error codes MCP uses. Checks are a few
- * `typeof`s on purpose: this runs for every message.
+ * JSON-RPC 2.0 envelopes: their types, how a parsed message is classified,
+ * and how responses are made. Checks are a few `typeof`s on purpose: this
+ * runs for every message.
  */
+import { batchNotSupported, invalidMessage, type ProtocolError } from './errors.ts'
+
 export type RequestId = string | number
 
 export interface JsonRpcRequest {
@@ -32,31 +35,6 @@ export interface JsonRpcFailure {
 export type JsonRpcResponse = JsonRpcSuccess | JsonRpcFailure
 export type JsonRpcMessage = JsonRpcRequest | JsonRpcNotification | JsonRpcResponse
 
-export const ErrorCode = {
-  ParseError: -32700,
-  InvalidRequest: -32600,
-  MethodNotFound: -32601,
-  InvalidParams: -32602,
-  InternalError: -32603,
-  /** Legacy (2025-11-25 and earlier) "resource not found"; modern uses InvalidParams. */
-  LegacyResourceNotFound: -32002,
-  HeaderMismatch: -32020,
-  MissingRequiredClientCapability: -32021,
-  UnsupportedProtocolVersion: -32022
-} as const
-
-/** An error that becomes a JSON-RPC error response. */
-export class ProtocolError extends Error {
-  readonly code: number
-  readonly data?: unknown
-
-  constructor (code: number, message: string, data?: unknown) {
-    super(message)
-    this.code = code
-    this.data = data
-  }
-}
-
 export type MessageKind = 'request' | 'notification' | 'response'
 
 function isId (id: unknown): id is RequestId {
@@ -69,30 +47,30 @@ function isId (id: unknown): id is RequestId {
  */
 export function classifyMessage (message: unknown): MessageKind {
   if (Array.isArray(message)) {
-    throw new ProtocolError(ErrorCode.InvalidRequest, 'JSON-RPC batches are not supported: send one message per request')
+    throw batchNotSupported()
   }
   if (message === null || typeof message !== 'object') {
-    throw new ProtocolError(ErrorCode.InvalidRequest, 'Invalid request: the body must be a JSON-RPC 2.0 object')
+    throw invalidMessage('the body must be a JSON-RPC 2.0 object')
   }
   const m = message as Record<string, unknown>
   if (m.jsonrpc !== '2.0') {
-    throw new ProtocolError(ErrorCode.InvalidRequest, 'Invalid request: "jsonrpc" must be "2.0"')
+    throw invalidMessage('"jsonrpc" must be "2.0"')
   }
   if (typeof m.method === 'string') {
     if (m.params !== undefined && (m.params === null || typeof m.params !== 'object' || Array.isArray(m.params))) {
-      throw new ProtocolError(ErrorCode.InvalidRequest, 'Invalid request: "params" must be an object')
+      throw invalidMessage('"params" must be an object')
     }
     if (!('id' in m)) return 'notification'
     if (!isId(m.id)) {
-      throw new ProtocolError(ErrorCode.InvalidRequest, 'Invalid request: "id" must be a string or an integer (null is not allowed)')
+      throw invalidMessage('"id" must be a string or an integer (null is not allowed)')
     }
     return 'request'
   }
   if (m.method !== undefined) {
-    throw new ProtocolError(ErrorCode.InvalidRequest, 'Invalid request: "method" must be a string')
+    throw invalidMessage('"method" must be a string')
   }
   if (isId(m.id) && (('result' in m) !== ('error' in m))) return 'response'
-  throw new ProtocolError(ErrorCode.InvalidRequest, 'Invalid request: a message needs a "method" (request or notification) or an "id" with "result" or "error" (response)')
+  throw invalidMessage('a message needs a "method" (request or notification) or an "id" with "result" or "error" (response)')
 }
 
 /** The request id of a message that may be malformed, for the error response. */

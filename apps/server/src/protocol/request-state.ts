@@ -8,7 +8,7 @@
  * earlier rounds, so any instance holding the key can continue the request.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
-import { ErrorCode, ProtocolError } from './jsonrpc.ts'
+import { invalidRequestState } from './errors.ts'
 
 export interface StateBinding {
   method: string
@@ -54,19 +54,19 @@ export class RequestStateSealer {
 
   /** The responses carried by a valid state, or a -32602 error saying why it was refused. */
   open (state: unknown, binding: StateBinding): Record<string, unknown> {
-    if (typeof state !== 'string') throw invalid('it must be the string the server returned')
+    if (typeof state !== 'string') throw invalidRequestState('it must be the string the server returned')
     const dot = state.indexOf('.')
     const body = state.slice(0, dot)
     const mac = Buffer.from(state.slice(dot + 1), 'base64url')
     const expected = Buffer.from(this.#mac(body), 'base64url')
     if (dot < 0 || mac.length !== expected.length || !timingSafeEqual(mac, expected)) {
-      throw invalid('its signature does not verify (was it modified, or issued by a server with another MCP_STATE_SECRET?)')
+      throw invalidRequestState('its signature does not verify (was it modified, or issued by a server with another MCP_STATE_SECRET?)')
     }
     const payload = JSON.parse(Buffer.from(body, 'base64url').toString()) as Payload
-    if (payload.e < Date.now()) throw invalid('it has expired; send the request again without requestState')
-    if (payload.p !== (binding.principalId ?? null)) throw invalid('it was issued to another caller')
+    if (payload.e < Date.now()) throw invalidRequestState('it has expired; send the request again without requestState')
+    if (payload.p !== (binding.principalId ?? null)) throw invalidRequestState('it was issued to another caller')
     if (payload.m !== binding.method || payload.t !== binding.target || payload.d !== digest(binding.args)) {
-      throw invalid('it belongs to a different request (method, name or arguments changed)')
+      throw invalidRequestState('it belongs to a different request (method, name or arguments changed)')
     }
     return payload.r
   }
@@ -74,10 +74,6 @@ export class RequestStateSealer {
   #mac (body: string): string {
     return createHmac('sha256', this.#key).update(body).digest('base64url')
   }
-}
-
-function invalid (why: string): ProtocolError {
-  return new ProtocolError(ErrorCode.InvalidParams, `Invalid requestState: ${why}`)
 }
 
 /** A digest of the arguments, independent of key order. */

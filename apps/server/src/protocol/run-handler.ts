@@ -9,10 +9,11 @@
  * limit is an entry in a shared Deadlines list rather than a timer of its own.
  */
 import type { RequestContext } from '../registry/types.ts'
-import { HandlerContext, type Call } from './call.ts'
-import type { ProtocolCore } from './dispatcher.ts'
-import { ErrorCode, ProtocolError } from './jsonrpc.ts'
+import type { Call, Execution } from './call.ts'
+import type { RunContext } from './context.ts'
 import type { Deadline, DeadlineList } from './deadlines.ts'
+import { invalidParams } from './errors.ts'
+import { HandlerContext } from './handler-context.ts'
 import type { StateBinding } from './request-state.ts'
 
 export class HandlerTimeout extends Error {
@@ -35,12 +36,6 @@ export interface HandlerOwner {
   readonly timeoutMs?: number
 }
 
-/** What a Call tells the handler run it belongs to. */
-export interface Execution {
-  aborted (reason: string): void
-  inputRequired (): void
-}
-
 class Run<A, T> implements Execution, Deadline {
   #settled = false
   resolve!: (outcome: HandlerOutcome<T>) => void
@@ -50,14 +45,14 @@ class Run<A, T> implements Execution, Deadline {
   deadlineNext: Deadline | undefined = undefined
   deadlineList: DeadlineList | undefined = undefined
 
-  readonly core: ProtocolCore
+  readonly core: RunContext
   readonly call: Call
   readonly target: string
   readonly args: A
   readonly timeoutMs: number
 
   constructor (
-    core: ProtocolCore,
+    core: RunContext,
     call: Call,
     target: string,
     args: A,
@@ -145,7 +140,7 @@ function bindingOf (call: Call, target: string, args: unknown): StateBinding {
  * the URI) and `args` bind a modern `requestState` to this request.
  */
 export function runHandler<A, T> (
-  core: ProtocolCore,
+  core: RunContext,
   call: Call,
   owner: HandlerOwner,
   target: string,
@@ -173,17 +168,17 @@ export function runHandler<A, T> (
 }
 
 /** Answers of earlier rounds (sealed in `requestState`) plus this round's `inputResponses`. */
-function gatherInputResponses (core: ProtocolCore, call: Call, binding: StateBinding): Record<string, unknown> | undefined {
+function gatherInputResponses (core: RunContext, call: Call, binding: StateBinding): Record<string, unknown> | undefined {
   const { requestState, inputResponses } = call.params
   let responses: Record<string, unknown> | undefined
   if (requestState !== undefined) responses = { ...core.sealer.open(requestState, binding) }
   if (inputResponses !== undefined) {
     if (inputResponses === null || typeof inputResponses !== 'object' || Array.isArray(inputResponses)) {
-      throw new ProtocolError(ErrorCode.InvalidParams, 'Invalid params: "inputResponses" must be an object mapping input request keys to results')
+      throw invalidParams('"inputResponses" must be an object mapping input request keys to results')
     }
     for (const [key, value] of Object.entries(inputResponses)) {
       if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-        throw new ProtocolError(ErrorCode.InvalidParams, `Invalid params: inputResponses["${key}"] must be a result object`)
+        throw invalidParams(`inputResponses["${key}"] must be a result object`)
       }
       responses ??= {}
       responses[key] = value

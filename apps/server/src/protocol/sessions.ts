@@ -2,12 +2,21 @@
  * Legacy sessions as the protocol core sees them: the shared data from the
  * SessionStore plus what only this process can hold for a session (its open
  * notification channel, requests in flight, server-to-client requests waiting
- * for an answer).
+ * for an answer), and the fan-out of change notifications to them.
  */
 import { randomUUID } from 'node:crypto'
+import type { ChangeEvent } from '../state/event-bus.ts'
 import type { SessionData, SessionStore } from '../state/session-store.ts'
 import type { JsonRpcMessage, RequestId } from './jsonrpc.ts'
-import type { Call } from './call.ts'
+import { LIST_CHANGED, RESOURCE_UPDATED } from './notifications.ts'
+
+/** A request in flight, as far as its session or connection needs to know it. */
+export interface InFlightCall {
+  /** Stops the request; it still answers (an error or a cancelled result). */
+  abort (reason: string): void
+  /** The client cancelled: stop, and send nothing back. */
+  cancel (reason: string): void
+}
 
 export interface PendingRequest {
   resolve (result: Record<string, unknown>): void
@@ -18,7 +27,7 @@ export class Session {
   /** Where messages unrelated to a request go: the HTTP GET stream, or the WebSocket. */
   channel: ((message: JsonRpcMessage) => void) | undefined
   /** Requests of this session in flight on this instance, for `notifications/cancelled`. */
-  readonly inFlight = new Map<RequestId, Call>()
+  readonly inFlight = new Map<RequestId, InFlightCall>()
   /** Server-to-client requests waiting for the client's response. */
   readonly pending = new Map<RequestId, PendingRequest>()
   /** Transport resources to release when the session ends (open streams). */
@@ -130,8 +139,20 @@ export class Sessions {
     }
   }
 
-  /** Sessions with state on this instance, for delivering change notifications. */
+  /** Sessions with state on this instance (observability and tests). */
   local (): IterableIterator<Session> {
     return this.#local.values()
+  }
+
+  /** Legacy sessions on this instance hear list changes on their channel, and updates of the resources they subscribed to. */
+  deliver (event: ChangeEvent): void {
+    for (const session of this.#local.values()) {
+      if (session.channel === undefined) continue
+      if (event.type === 'listChanged') {
+        session.channel({ jsonrpc: '2.0', method: LIST_CHANGED[event.list] })
+      } else if (session.data.subscriptions.includes(event.uri)) {
+        session.channel({ jsonrpc: '2.0', method: RESOURCE_UPDATED, params: { uri: event.uri } })
+      }
+    }
   }
 }

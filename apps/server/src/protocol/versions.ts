@@ -28,3 +28,6 @@ export const META = {
   serverInfo: 'io.modelcontextprotocol/serverInfo',
   subscriptionId: 'io.modelcontextprotocol/subscriptionId'
 } as const
+
+/** Modern messages carry their version in `_meta`; legacy ones belong to a session opened by `initialize`. */
+export type Era = 'modern' | 'legacy'

@@ -1,13 +1,12 @@
 /**
- * The one decorator every tool plugin shares: `app.mcp`. It is the only reason
- * for `fastify-plugin` here: the decorator must escape encapsulation, while
- * the tool plugins themselves stay encapsulated.
+ * The one decorator every tool plugin shares: `app.mcp`. The platform plugin
+ * (through `fastify-plugin`) puts it where the platform is registered, so it
+ * reaches the tool plugins registered there, which stay encapsulated.
  *
  * `app.mcp` is a getter, so each plugin gets a view of the registry that
  * records which plugin registered what (duplicate names are reported with
  * both plugins' names).
  */
-import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import type { Registry } from './registry.ts'
 import type { McpRegistry } from './types.ts'
@@ -22,7 +21,7 @@ declare module 'fastify' {
 /** Set by the plugin loader on each tool plugin's instance (inherited by its children). */
 export const kPluginOwner = Symbol('mcp.pluginOwner')
 
-export const registryPlugin = fp<{ registry: Registry }>(async (app, { registry }) => {
+export function decorateRegistry (app: FastifyInstance, registry: Registry): void {
   const views = new WeakMap<object, McpRegistry>()
   app.decorate('mcp', {
     getter (this: FastifyInstance) {
@@ -35,4 +34,4 @@ export const registryPlugin = fp<{ registry: Registry }>(async (app, { registry 
       return view
     }
   })
-}, { name: 'mcp-registry', fastify: '5.x' })
+}

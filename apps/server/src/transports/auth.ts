@@ -7,7 +7,8 @@
  */
 import fastifyJwt from '@fastify/jwt'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { ErrorCode, failure } from '../protocol/jsonrpc.ts'
+import { unauthorized } from '../protocol/errors.ts'
+import { failureFrom } from '../protocol/jsonrpc.ts'
 import type { Principal } from '../registry/types.ts'
 
 export interface AuthOptions {
@@ -17,11 +18,15 @@ export interface AuthOptions {
   audience?: string
 }
 
-const kPrincipal = Symbol('mcp.principal')
-type Authenticated = FastifyRequest & { [kPrincipal]?: Principal }
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The authenticated caller; null when authentication is off or before it ran (a request decorator of the platform). */
+    mcpPrincipal: Principal | null
+  }
+}
 
 export function principalOf (request: FastifyRequest): Principal | undefined {
-  return (request as Authenticated)[kPrincipal]
+  return request.mcpPrincipal ?? undefined
 }
 
 /** Registers @fastify/jwt on `scope` and an onRequest hook that refuses requests without a valid token. */
@@ -39,7 +44,7 @@ export async function enableAuth (scope: FastifyInstance, options: AuthOptions):
   scope.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const header = request.headers.authorization
     if (header === undefined || !/^Bearer\s+\S+$/i.test(header)) {
-      return await refuse(reply, 'missing_token', 'Unauthorized: send Authorization: Bearer <token>')
+      return await refuse(reply, 'missing_token', 'send Authorization: Bearer <token>')
     }
     let claims: Record<string, unknown>
     try {
@@ -47,13 +52,13 @@ export async function enableAuth (scope: FastifyInstance, options: AuthOptions):
     } catch (error) {
       // The token itself is never logged.
       request.log.info({ reason: (error as { code?: string }).code }, 'request refused: invalid bearer token')
-      return await refuse(reply, 'invalid_token', `Unauthorized: the bearer token is not valid: ${(error as Error).message}`)
+      return await refuse(reply, 'invalid_token', `the bearer token is not valid: ${(error as Error).message}`)
     }
     if (typeof claims.sub !== 'string' || claims.sub === '') {
-      return await refuse(reply, 'invalid_token', 'Unauthorized: the bearer token has no "sub" claim naming the caller')
+      return await refuse(reply, 'invalid_token', 'the bearer token has no "sub" claim naming the caller')
     }
     const scopes = typeof claims.scope === 'string' ? claims.scope.split(' ').filter(Boolean) : Array.isArray(claims.scp) ? claims.scp.map(String) : undefined
-    ;(request as Authenticated)[kPrincipal] = { id: claims.sub, scopes, claims }
+    request.mcpPrincipal = { id: claims.sub, scopes, claims }
   })
 }
 
@@ -61,5 +66,5 @@ async function refuse (reply: FastifyReply, error: string, message: string): Pro
   return await reply
     .code(401)
     .header('www-authenticate', `Bearer realm="mcp", error="${error}"`)
-    .send(failure(null, ErrorCode.InvalidRequest, message))
+    .send(failureFrom(null, unauthorized(message)))
 }

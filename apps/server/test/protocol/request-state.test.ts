@@ -1,5 +1,5 @@
 import t from 'tap'
-import { ProtocolError } from '../../src/protocol/jsonrpc.ts'
+import { ProtocolError } from '../../src/protocol/errors.ts'
 import { RequestStateSealer } from '../../src/protocol/request-state.ts'
 
 const binding = { method: 'tools/call', target: 'ask', args: { b: 1, a: [1, 2] }, principalId: 'alice' }

@@ -1,30 +1,30 @@
 /** `completion/complete` for prompt arguments and resource template variables. */
 import type { Completer } from '../../registry/types.ts'
 import type { Call } from '../call.ts'
-import type { ProtocolCore } from '../dispatcher.ts'
-import { ErrorCode, ProtocolError } from '../jsonrpc.ts'
+import type { CoreContext } from '../context.ts'
+import { handlerFailed, invalidParams, unknownPrompt, unknownResourceTemplate } from '../errors.ts'
 
 const MAX_VALUES = 100
 
-export async function complete (core: ProtocolCore, call: Call): Promise<Record<string, unknown>> {
+export async function complete (core: CoreContext, call: Call): Promise<Record<string, unknown>> {
   const { ref, argument, context } = call.params as { ref?: Record<string, unknown>, argument?: Record<string, unknown>, context?: { arguments?: Record<string, string> } }
   if (ref === undefined || typeof ref !== 'object' || argument === undefined || typeof argument?.name !== 'string' || typeof argument.value !== 'string') {
-    throw new ProtocolError(ErrorCode.InvalidParams, 'Invalid params: completion/complete needs "ref" and "argument": { "name", "value" }')
+    throw invalidParams('completion/complete needs "ref" and "argument": { "name", "value" }')
   }
   let completer: Completer | undefined
   if (ref.type === 'ref/prompt') {
     const prompt = typeof ref.name === 'string' ? core.registry.prompts.get(ref.name) : undefined
-    if (prompt === undefined) throw new ProtocolError(ErrorCode.InvalidParams, `Unknown prompt: ${JSON.stringify(ref.name)}`)
+    if (prompt === undefined) throw unknownPrompt(String(ref.name))
     completer = prompt.complete[argument.name]
   } else if (ref.type === 'ref/resource') {
     const template = typeof ref.uri === 'string' ? core.registry.templates.get(ref.uri) : undefined
     if (template === undefined) {
       if (typeof ref.uri === 'string' && core.registry.resources.has(ref.uri)) return empty()
-      throw new ProtocolError(ErrorCode.InvalidParams, `Unknown resource template: ${JSON.stringify(ref.uri)}`)
+      throw unknownResourceTemplate(ref.uri)
     }
     completer = (template.definition.complete as Record<string, Completer | undefined> | undefined)?.[argument.name]
   } else {
-    throw new ProtocolError(ErrorCode.InvalidParams, 'Invalid params: "ref.type" must be "ref/prompt" or "ref/resource"')
+    throw invalidParams('"ref.type" must be "ref/prompt" or "ref/resource"')
   }
   if (completer === undefined) return empty()
 
@@ -33,7 +33,7 @@ export async function complete (core: ProtocolCore, call: Call): Promise<Record<
     values = await completer(argument.value, { arguments: context?.arguments ?? {} })
   } catch (error) {
     call.logger.error({ err: error }, 'completer failed')
-    throw new ProtocolError(ErrorCode.InternalError, `Completion failed: ${(error as Error).message}`)
+    throw handlerFailed('Completion', (error as Error).message)
   }
   return {
     completion: {

@@ -1,6 +1,6 @@
 /** The method table: one entry per JSON-RPC method, with the era it belongs to. */
 import type { Call } from '../call.ts'
-import type { ProtocolCore } from '../dispatcher.ts'
+import type { CoreContext } from '../context.ts'
 import { complete } from './completion.ts'
 import { discover, initialize, ping, setLevel } from './lifecycle.ts'
 import { listPrompts, listResources, listResourceTemplates, listTools } from './lists.ts'
@@ -9,7 +9,7 @@ import { readResource } from './resources.ts'
 import { listen, subscribe, unsubscribe } from './subscriptions.ts'
 import { callTool } from './tools.ts'
 
-export type MethodHandler = (core: ProtocolCore, call: Call) =>
+export type MethodHandler = (core: CoreContext, call: Call) =>
   Record<string, unknown> | undefined | Promise<Record<string, unknown> | undefined>
 
 export interface MethodEntry {

@@ -1,10 +1,10 @@
 /** The four list methods: deterministic order, pagination, caching hints. */
 import type { Call } from '../call.ts'
-import type { ProtocolCore } from '../dispatcher.ts'
+import type { CoreContext } from '../context.ts'
 import { paginate } from './paginate.ts'
 
 function listResult<T extends { listing: Record<string, unknown> }> (
-  core: ProtocolCore,
+  core: CoreContext,
   call: Call,
   field: string,
   items: readonly T[],
@@ -20,14 +20,14 @@ function listResult<T extends { listing: Record<string, unknown> }> (
   return result
 }
 
-export const listTools = (core: ProtocolCore, call: Call) =>
+export const listTools = (core: CoreContext, call: Call) =>
   listResult(core, call, 'tools', core.registry.sortedTools(), (t) => t.name)
 
-export const listResources = (core: ProtocolCore, call: Call) =>
+export const listResources = (core: CoreContext, call: Call) =>
   listResult(core, call, 'resources', core.registry.sortedResources(), (r) => r.uri)
 
-export const listResourceTemplates = (core: ProtocolCore, call: Call) =>
+export const listResourceTemplates = (core: CoreContext, call: Call) =>
   listResult(core, call, 'resourceTemplates', core.registry.sortedTemplates(), (t) => t.uriTemplate)
 
-export const listPrompts = (core: ProtocolCore, call: Call) =>
+export const listPrompts = (core: CoreContext, call: Call) =>
   listResult(core, call, 'prompts', core.registry.sortedPrompts(), (p) => p.name)

@@ -3,7 +3,7 @@
  * the previous page (base64url), so pages stay stable while items are added
  * or removed elsewhere in the list.
  */
-import { ErrorCode, ProtocolError } from '../jsonrpc.ts'
+import { invalidCursor } from '../errors.ts'
 
 export function paginate<T> (
   items: readonly T[],
@@ -22,8 +22,4 @@ export function paginate<T> (
   const page = start === 0 && items.length <= pageSize ? items as T[] : items.slice(start, start + pageSize)
   const last = start + page.length < items.length ? page[page.length - 1] : undefined
   return { page, nextCursor: last === undefined ? undefined : Buffer.from(key(last)).toString('base64url') }
-}
-
-function invalidCursor (): ProtocolError {
-  return new ProtocolError(ErrorCode.InvalidParams, 'Invalid params: unknown "cursor"; use the nextCursor of a previous page, or omit it to start over')
 }

@@ -1,24 +1,24 @@
 /** `prompts/get`: validate the arguments, run the handler, shape the messages. */
 import type { PromptResult } from '../../registry/types.ts'
 import type { Call } from '../call.ts'
-import type { ProtocolCore } from '../dispatcher.ts'
-import { ErrorCode, ProtocolError } from '../jsonrpc.ts'
+import type { CoreContext } from '../context.ts'
+import { invalidParams, unknownPrompt } from '../errors.ts'
 import { runHandler } from '../run-handler.ts'
 import { handlerFailure } from './resources.ts'
 
-export async function getPrompt (core: ProtocolCore, call: Call): Promise<Record<string, unknown>> {
+export async function getPrompt (core: CoreContext, call: Call): Promise<Record<string, unknown>> {
   const { name } = call.params
-  if (typeof name !== 'string') throw new ProtocolError(ErrorCode.InvalidParams, 'Invalid params: "name" (the prompt to get) must be a string')
+  if (typeof name !== 'string') throw invalidParams('"name" (the prompt to get) must be a string')
   const prompt = core.registry.prompts.get(name)
   if (prompt === undefined) {
-    throw new ProtocolError(ErrorCode.InvalidParams, `Unknown prompt: "${name}". Call prompts/list to see the available prompts`)
+    throw unknownPrompt(name)
   }
   const args = call.params.arguments ?? {}
   if (typeof args !== 'object' || args === null || Array.isArray(args)) {
-    throw new ProtocolError(ErrorCode.InvalidParams, 'Invalid params: "arguments" must be an object of strings')
+    throw invalidParams('"arguments" must be an object of strings')
   }
   if (!prompt.validateArguments(args)) {
-    throw new ProtocolError(ErrorCode.InvalidParams, `Invalid arguments for prompt "${name}": ${prompt.validateArguments.problems()}`)
+    throw invalidParams(`arguments for prompt "${name}": ${prompt.validateArguments.problems()}`)
   }
 
   let outcome

@@ -2,13 +2,15 @@
 import type { ReadResult, RequestContext } from '../../registry/types.ts'
 import { ToolError } from '../../registry/tool-error.ts'
 import type { Call } from '../call.ts'
-import type { ProtocolCore } from '../dispatcher.ts'
-import { ErrorCode, ProtocolError } from '../jsonrpc.ts'
+import type { CoreContext } from '../context.ts'
+import {
+  handlerCancelled, handlerFailed, handlerRefused, handlerTimedOut, invalidParams, ProtocolError, resourceNotFound
+} from '../errors.ts'
 import { formatMs, HandlerAborted, HandlerTimeout, runHandler, type HandlerOwner } from '../run-handler.ts'
 
-export async function readResource (core: ProtocolCore, call: Call): Promise<Record<string, unknown>> {
+export async function readResource (core: CoreContext, call: Call): Promise<Record<string, unknown>> {
   const { uri } = call.params
-  if (typeof uri !== 'string') throw new ProtocolError(ErrorCode.InvalidParams, 'Invalid params: "uri" must be a string')
+  if (typeof uri !== 'string') throw invalidParams('"uri" must be a string')
 
   let owner: HandlerOwner
   let cache: { ttlMs: number, scope: string } | undefined
@@ -21,9 +23,7 @@ export async function readResource (core: ProtocolCore, call: Call): Promise<Rec
   } else {
     const found = core.registry.matchTemplate(uri)
     if (found === undefined) {
-      // -32002 was "resource not found" until 2025-11-25; 2026-07-28 uses invalid params.
-      const code = call.era === 'modern' ? ErrorCode.InvalidParams : ErrorCode.LegacyResourceNotFound
-      throw new ProtocolError(code, `Resource not found: "${uri}". Call resources/list and resources/templates/list to see what can be read`, { uri })
+      throw resourceNotFound(uri, call.era)
     }
     owner = found.template
     cache = found.template.definition.cache
@@ -54,9 +54,9 @@ function toContents (uri: string, value: ReadResult): Array<Record<string, unkno
 /** A failing prompt or resource handler is a JSON-RPC error (these methods have no error result). */
 export function handlerFailure (call: Call, what: string, error: unknown): ProtocolError {
   if (error instanceof ProtocolError) return error
-  if (error instanceof ToolError) return new ProtocolError(ErrorCode.InvalidParams, `${what} failed: ${error.message}`)
-  if (error instanceof HandlerTimeout) return new ProtocolError(ErrorCode.InternalError, `${what} timed out after ${formatMs(error.ms)}`)
-  if (error instanceof HandlerAborted) return new ProtocolError(ErrorCode.InternalError, `${what} was cancelled (${error.message})`)
+  if (error instanceof ToolError) return handlerRefused(what, error.message)
+  if (error instanceof HandlerTimeout) return handlerTimedOut(what, formatMs(error.ms))
+  if (error instanceof HandlerAborted) return handlerCancelled(what, error.message)
   call.logger.error({ err: error }, `${what} failed`)
-  return new ProtocolError(ErrorCode.InternalError, `${what} failed: ${error instanceof Error ? error.message : String(error)}`)
+  return handlerFailed(what, error instanceof Error ? error.message : String(error))
 }

@@ -6,17 +6,12 @@
  */
 import type { ChangeEvent } from '../../state/event-bus.ts'
 import type { Call } from '../call.ts'
-import type { ProtocolCore } from '../dispatcher.ts'
-import { ErrorCode, ProtocolError } from '../jsonrpc.ts'
+import type { CoreContext } from '../context.ts'
+import { invalidParams, listenNeedsStream, shuttingDown } from '../errors.ts'
+import { LIST_CHANGED, RESOURCE_UPDATED } from '../notifications.ts'
 import { META } from '../versions.ts'
 
-const LIST_METHOD = {
-  tools: 'notifications/tools/list_changed',
-  resources: 'notifications/resources/list_changed',
-  prompts: 'notifications/prompts/list_changed'
-} as const
-
-export async function subscribe (core: ProtocolCore, call: Call): Promise<Record<string, unknown>> {
+export async function subscribe (core: CoreContext, call: Call): Promise<Record<string, unknown>> {
   const uri = requireUri(call)
   const session = call.tc.session!
   if (!session.data.subscriptions.includes(uri)) {
@@ -25,7 +20,7 @@ export async function subscribe (core: ProtocolCore, call: Call): Promise<Record
   return {}
 }
 
-export async function unsubscribe (core: ProtocolCore, call: Call): Promise<Record<string, unknown>> {
+export async function unsubscribe (core: CoreContext, call: Call): Promise<Record<string, unknown>> {
   const uri = requireUri(call)
   const session = call.tc.session!
   await core.sessions.update(session, { subscriptions: session.data.subscriptions.filter((u) => u !== uri) })
@@ -34,20 +29,8 @@ export async function unsubscribe (core: ProtocolCore, call: Call): Promise<Reco
 
 function requireUri (call: Call): string {
   const { uri } = call.params
-  if (typeof uri !== 'string') throw new ProtocolError(ErrorCode.InvalidParams, 'Invalid params: "uri" must be a string')
+  if (typeof uri !== 'string') throw invalidParams('"uri" must be a string')
   return uri
-}
-
-/** Legacy sessions hear list changes on their channel, and updates of the resources they subscribed to. */
-export function deliverLegacyChange (core: ProtocolCore, event: ChangeEvent): void {
-  for (const session of core.sessions.local()) {
-    if (session.channel === undefined) continue
-    if (event.type === 'listChanged') {
-      session.channel({ jsonrpc: '2.0', method: LIST_METHOD[event.list] })
-    } else if (session.data.subscriptions.includes(event.uri)) {
-      session.channel({ jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri: event.uri } })
-    }
-  }
 }
 
 interface Filter {
@@ -62,14 +45,14 @@ interface Filter {
  * until the client closes the stream (cancellation: no response) or the
  * server shuts down (a final, successful response).
  */
-export async function listen (core: ProtocolCore, call: Call): Promise<Record<string, unknown> | undefined> {
+export async function listen (core: CoreContext, call: Call): Promise<Record<string, unknown> | undefined> {
   if (call.tc.send === undefined) {
-    throw new ProtocolError(ErrorCode.InvalidRequest, 'subscriptions/listen needs a stream: send Accept: text/event-stream (HTTP) or use the WebSocket transport')
+    throw listenNeedsStream()
   }
-  if (core.closing) throw new ProtocolError(ErrorCode.InternalError, 'The server is shutting down; listen again on another instance')
+  if (core.closing) throw shuttingDown('listen again on another instance')
   const requested = (call.params.notifications ?? {}) as Filter
   if (typeof requested !== 'object' || Array.isArray(requested)) {
-    throw new ProtocolError(ErrorCode.InvalidParams, 'Invalid params: "notifications" must be an object such as { "toolsListChanged": true }')
+    throw invalidParams('"notifications" must be an object such as { "toolsListChanged": true }')
   }
   const filter: Filter = {}
   if (requested.toolsListChanged === true) filter.toolsListChanged = true
@@ -90,7 +73,7 @@ export async function listen (core: ProtocolCore, call: Call): Promise<Record<st
   const unsubscribe = core.bus.subscribe((event) => {
     if (!wanted(event)) return
     const params = event.type === 'listChanged' ? { _meta: tag } : { _meta: tag, uri: event.uri }
-    call.send({ jsonrpc: '2.0', method: event.type === 'listChanged' ? LIST_METHOD[event.list] : 'notifications/resources/updated', params })
+    call.send({ jsonrpc: '2.0', method: event.type === 'listChanged' ? LIST_CHANGED[event.list] : RESOURCE_UPDATED, params })
   })
   try {
     await new Promise<void>((resolve) => {

@@ -3,24 +3,24 @@ import type { RegisteredTool } from '../../registry/registry.ts'
 import { ToolError } from '../../registry/tool-error.ts'
 import type { ContentBlock } from '../../registry/types.ts'
 import type { Call } from '../call.ts'
-import type { ProtocolCore } from '../dispatcher.ts'
-import { ErrorCode, ProtocolError } from '../jsonrpc.ts'
+import type { CoreContext } from '../context.ts'
+import { invalidParams, invalidToolResult, ProtocolError, unknownTool } from '../errors.ts'
 import { formatMs, HandlerAborted, HandlerTimeout, runHandler } from '../run-handler.ts'
 
 const NO_ARGUMENTS: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>
 
-export async function callTool (core: ProtocolCore, call: Call): Promise<Record<string, unknown>> {
+export async function callTool (core: CoreContext, call: Call): Promise<Record<string, unknown>> {
   const { name } = call.params
   if (typeof name !== 'string') {
-    throw new ProtocolError(ErrorCode.InvalidParams, 'Invalid params: "name" (the tool to call) must be a string')
+    throw invalidParams('"name" (the tool to call) must be a string')
   }
   const tool = core.registry.tools.get(name)
   if (tool === undefined) {
-    throw new ProtocolError(ErrorCode.InvalidParams, `Unknown tool: "${name}". Call tools/list to see the available tools`)
+    throw unknownTool(name)
   }
   const args = call.params.arguments ?? NO_ARGUMENTS
   if (typeof args !== 'object' || args === null || Array.isArray(args)) {
-    throw new ProtocolError(ErrorCode.InvalidParams, 'Invalid params: "arguments" must be an object')
+    throw invalidParams('"arguments" must be an object')
   }
   // Invalid arguments are a tool execution error, so the model can read the problem and retry.
   if (!tool.validateInput(args)) {
@@ -60,7 +60,7 @@ function failedResult (call: Call, tool: RegisteredTool, error: unknown): Record
 function toolResult (call: Call, tool: RegisteredTool, value: unknown): Record<string, unknown> {
   if (typeof value === 'string') return { content: [{ type: 'text', text: value }] }
   if (value === null || typeof value !== 'object') {
-    throw new ProtocolError(ErrorCode.InternalError, `Tool "${tool.name}" returned ${value === null ? 'null' : typeof value}; a handler must return a string or a result object`)
+    throw invalidToolResult(tool.name, `returned ${value === null ? 'null' : typeof value}; a handler must return a string or a result object`)
   }
   const given = value as { text?: string, content?: ContentBlock[], structuredContent?: unknown, isError?: boolean, _meta?: Record<string, unknown> }
   const result: Record<string, unknown> = {}
@@ -74,7 +74,7 @@ function toolResult (call: Call, tool: RegisteredTool, value: unknown): Record<s
     if (given.structuredContent === undefined || !tool.validateOutput(given.structuredContent)) {
       const problem = given.structuredContent === undefined ? 'it is missing' : tool.validateOutput.problems()
       call.logger.error({ tool: tool.name, plugin: tool.owner, problem }, 'tool result does not match its output schema')
-      throw new ProtocolError(ErrorCode.InternalError, `Tool "${tool.name}" returned structuredContent that does not match its output schema: ${problem}`)
+      throw invalidToolResult(tool.name, `returned structuredContent that does not match its output schema: ${problem}`)
     }
   }
   if (given.structuredContent !== undefined) result.structuredContent = given.structuredContent

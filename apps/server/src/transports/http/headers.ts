@@ -6,7 +6,7 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Registry } from '../../registry/registry.ts'
 import type { Inbound } from '../../protocol/inbound.ts'
-import { ErrorCode, ProtocolError } from '../../protocol/jsonrpc.ts'
+import { headerMismatch, type ProtocolError } from '../../protocol/errors.ts'
 
 const NAMED_METHODS: Record<string, 'name' | 'uri'> = {
   'tools/call': 'name',
@@ -27,9 +27,6 @@ export function decodeHeaderValue (value: string): string | undefined {
   return Buffer.from(encoded, 'base64').toString('utf8')
 }
 
-function mismatch (detail: string): ProtocolError {
-  return new ProtocolError(ErrorCode.HeaderMismatch, `Header mismatch: ${detail}`)
-}
 
 /** Checks a modern request's headers against its body; returns the error to answer with, if any. */
 export function checkModernHeaders (headers: IncomingHttpHeaders, inbound: Inbound, registry: Registry): ProtocolError | undefined {
@@ -37,26 +34,26 @@ export function checkModernHeaders (headers: IncomingHttpHeaders, inbound: Inbou
   if (typeof inbound.claimedVersion !== 'string') return undefined
   const version = header(headers, 'mcp-protocol-version')
   if (version === undefined) {
-    return mismatch(`the MCP-Protocol-Version header is required and must equal _meta "io.modelcontextprotocol/protocolVersion" (${JSON.stringify(inbound.claimedVersion)})`)
+    return headerMismatch(`the MCP-Protocol-Version header is required and must equal _meta "io.modelcontextprotocol/protocolVersion" (${JSON.stringify(inbound.claimedVersion)})`)
   }
   if (version !== inbound.claimedVersion) {
-    return mismatch(`MCP-Protocol-Version header value '${version}' does not match body value '${String(inbound.claimedVersion)}'`)
+    return headerMismatch(`MCP-Protocol-Version header value '${version}' does not match body value '${String(inbound.claimedVersion)}'`)
   }
   if (inbound.kind !== 'request') return undefined
 
   const method = header(headers, 'mcp-method')
-  if (method === undefined) return mismatch(`the Mcp-Method header is required (expected '${inbound.method}')`)
-  if (method !== inbound.method) return mismatch(`Mcp-Method header value '${method}' does not match body value '${inbound.method}'`)
+  if (method === undefined) return headerMismatch(`the Mcp-Method header is required (expected '${inbound.method}')`)
+  if (method !== inbound.method) return headerMismatch(`Mcp-Method header value '${method}' does not match body value '${inbound.method}'`)
 
   const field = NAMED_METHODS[inbound.method as string]
   if (field === undefined) return undefined
   const bodyValue = inbound.params[field]
   if (typeof bodyValue !== 'string') return undefined
   const rawName = header(headers, 'mcp-name')
-  if (rawName === undefined) return mismatch(`the Mcp-Name header is required for ${inbound.method} (expected '${bodyValue}')`)
+  if (rawName === undefined) return headerMismatch(`the Mcp-Name header is required for ${inbound.method} (expected '${bodyValue}')`)
   const name = decodeHeaderValue(rawName)
-  if (name === undefined) return mismatch('the Mcp-Name header has an invalid =?base64?...?= value')
-  if (name !== bodyValue) return mismatch(`Mcp-Name header value '${rawName}' does not match body value '${bodyValue}'`)
+  if (name === undefined) return headerMismatch('the Mcp-Name header has an invalid =?base64?...?= value')
+  if (name !== bodyValue) return headerMismatch(`Mcp-Name header value '${rawName}' does not match body value '${bodyValue}'`)
 
   if (inbound.method === 'tools/call') return checkParamHeaders(headers, inbound, registry, bodyValue)
   return undefined
@@ -72,13 +69,13 @@ function checkParamHeaders (headers: IncomingHttpHeaders, inbound: Inbound, regi
     for (const key of path) value = (value !== null && typeof value === 'object') ? (value as Record<string, unknown>)[key] : undefined
     if (value === undefined || value === null) continue
     const raw = header(headers, `mcp-param-${name.toLowerCase()}`)
-    if (raw === undefined) return mismatch(`the Mcp-Param-${name} header is required when "${path.join('.')}" is given`)
+    if (raw === undefined) return headerMismatch(`the Mcp-Param-${name} header is required when "${path.join('.')}" is given`)
     const decoded = decodeHeaderValue(raw)
-    if (decoded === undefined) return mismatch(`the Mcp-Param-${name} header has an invalid =?base64?...?= value`)
+    if (decoded === undefined) return headerMismatch(`the Mcp-Param-${name} header has an invalid =?base64?...?= value`)
     const equal = typeof value === 'number'
       ? decoded.trim() !== '' && Number(decoded) === value
       : typeof value === 'boolean' ? decoded === String(value) : decoded === value
-    if (!equal) return mismatch(`Mcp-Param-${name} header value '${raw}' does not match body value '${String(value)}'`)
+    if (!equal) return headerMismatch(`Mcp-Param-${name} header value '${raw}' does not match body value '${String(value)}'`)
   }
   return undefined
 }

@@ -4,7 +4,9 @@
  * it resolved (`Host`). Requests from origins or to hosts not allowed get 403.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { failure, ErrorCode } from '../../protocol/jsonrpc.ts'
+import { forbidden } from '../../protocol/errors.ts'
+import { isLoopback } from '../loopback.ts'
+import { sendError } from './status.ts'
 
 export interface OriginPolicy {
   /** Exact origins (`https://app.example.com`), or `*` for any. Empty: loopback origins only. */
@@ -13,7 +15,6 @@ export interface OriginPolicy {
   allowedHosts: string[]
 }
 
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1'])
 
 function hostname (host: string): string {
   if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1)
@@ -35,7 +36,7 @@ export function createOriginCheck (policy: OriginPolicy) {
     // Default: any port on a loopback name.
     try {
       const url = new URL(normalized)
-      return (url.protocol === 'http:' || url.protocol === 'https:') && LOOPBACK.has(url.hostname)
+      return (url.protocol === 'http:' || url.protocol === 'https:') && isLoopback(url.hostname)
     } catch {
       return false
     }
@@ -45,13 +46,13 @@ export function createOriginCheck (policy: OriginPolicy) {
     const host = request.headers.host
     if (!anyHost && (host === undefined || !hosts.has(hostname(host)))) {
       request.log.warn({ host }, 'request refused: Host not allowed (DNS rebinding protection)')
-      reply.code(403).send(failure(null, ErrorCode.InvalidRequest, `Forbidden: Host '${host ?? ''}' is not allowed; set MCP_ALLOWED_HOSTS to serve other names`))
+      sendError(reply, forbidden(`Host '${host ?? ''}' is not allowed; set MCP_ALLOWED_HOSTS to serve other names`))
       return
     }
     const origin = request.headers.origin
     if (origin !== undefined && !originAllowed(origin)) {
       request.log.warn({ origin }, 'request refused: Origin not allowed (DNS rebinding protection)')
-      reply.code(403).send(failure(null, ErrorCode.InvalidRequest, `Forbidden: Origin '${origin}' is not allowed; set MCP_ALLOWED_ORIGINS to allow it`))
+      sendError(reply, forbidden(`Origin '${origin}' is not allowed; set MCP_ALLOWED_ORIGINS to allow it`))
       return
     }
     done()

@@ -9,19 +9,25 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { WebsocketHandler } from '@fastify/websocket'
 import type { ServerResponse } from 'node:http'
 import type { Principal } from '../../registry/types.ts'
-import type { JsonRpcMessage } from '../../protocol/jsonrpc.ts'
-import { ErrorCode, failure } from '../../protocol/jsonrpc.ts'
 import type { ProtocolCore } from '../../protocol/dispatcher.ts'
+import {
+  bodyTooLarge, headerMismatch, httpClientError, methodNotAllowed, notAcceptable, parseError, sessionIdRequired,
+  sessionNotFound, streamConflict, transportFailed, unsupportedMediaType, upgradeRequired, unsupportedVersionHeader, versionHeaderWithoutEnvelope
+} from '../../protocol/errors.ts'
+import type { JsonRpcMessage } from '../../protocol/jsonrpc.ts'
 import type { Session } from '../../protocol/sessions.ts'
-import { isModernVersion, LEGACY_VERSIONS } from '../../protocol/versions.ts'
+import { isModernVersion, LEGACY_VERSIONS, META, MODERN_VERSIONS } from '../../protocol/versions.ts'
 import type { EventStore } from '../../state/event-store.ts'
 import { checkModernHeaders } from './headers.ts'
 import { HttpExchange, type StreamSettings } from './exchange.ts'
 import { SSE_HEADERS, SseStream, sseFrame } from './sse.ts'
+import { sendError, statusOf } from './status.ts'
 
 export interface HttpTransportOptions {
   core: ProtocolCore
   path: string
+  /** Serve Streamable HTTP; when false the path only takes WebSocket upgrades. */
+  http: boolean
   bodyLimit: number
   /** Interval of SSE keep-alive comments; 0 disables them. */
   keepAliveMs: number
@@ -63,40 +69,44 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
   // Only JSON bodies: anything else is answered 415 by Fastify (mapped to JSON-RPC below).
   app.removeContentTypeParser('text/plain')
   app.setErrorHandler((error: Error & { code?: string, statusCode?: number }, request, reply) => {
-    const answer = (status: number, code: number, message: string) => reply.code(status).send(failure(null, code, message))
     switch (error.code) {
       case 'FST_ERR_CTP_BODY_TOO_LARGE':
-        return answer(413, ErrorCode.InvalidRequest, `Request body too large: the limit is ${options.bodyLimit} bytes`)
+        return sendError(reply, bodyTooLarge(options.bodyLimit))
       case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-        return answer(415, ErrorCode.InvalidRequest, `Unsupported Content-Type '${request.headers['content-type'] ?? '(none)'}': send application/json`)
+        return sendError(reply, unsupportedMediaType(request.headers['content-type'] ?? '(none)'))
       case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-        return answer(400, ErrorCode.ParseError, 'Parse error: the body is empty; send one JSON-RPC message')
+        return sendError(reply, parseError('the body is empty; send one JSON-RPC message'))
       case 'FST_ERR_CTP_INVALID_JSON_BODY':
         // Fastify gives the same error for a syntax error and for a "__proto__" key (prototype poisoning).
-        return answer(400, ErrorCode.ParseError, 'Parse error: the body is not valid JSON, or it holds a forbidden "__proto__" or "constructor.prototype" key')
+        return sendError(reply, parseError('the body is not valid JSON, or it holds a forbidden "__proto__" or "constructor.prototype" key'))
     }
     if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') {
-      return answer(400, ErrorCode.ParseError, `Parse error: ${error.message}`)
+      return sendError(reply, parseError(error.message))
     }
     if (error.statusCode !== undefined && error.statusCode < 500) {
-      return answer(error.statusCode, ErrorCode.InvalidRequest, error.message)
+      return sendError(reply, httpClientError(error.statusCode, error.message))
     }
     request.log.error({ err: error }, 'MCP HTTP request failed')
-    return answer(500, ErrorCode.InternalError, 'Internal error; it has been logged')
+    return sendError(reply, transportFailed())
   })
+
+  if (!options.http) {
+    // WebSocket only: the path answers plain HTTP with a pointer to the upgrade.
+    app.route({ method: 'GET', url: options.path, wsHandler: options.websocket, handler: async (_request, reply) =>
+      sendError(reply.header('upgrade', 'websocket'), upgradeRequired()) })
+    return
+  }
 
   /** A legacy session named by the Mcp-Session-Id header, or the reply already sent (400/404). */
   async function sessionOf (request: FastifyRequest, reply: FastifyReply): Promise<Session | undefined> {
     const id = single(request.headers['mcp-session-id'])
     if (id === undefined) {
-      reply.code(400).send(failure(null, ErrorCode.InvalidRequest,
-        'Bad Request: the Mcp-Session-Id header is required. Send "initialize" first (protocol 2025-11-25 and earlier), ' +
-        'or send 2026-07-28 requests with the protocol version in _meta'))
+      sendError(reply, sessionIdRequired())
       return undefined
     }
     const session = await core.sessions.get(id)
     if (session === undefined || session.data.principalId !== options.principalOf(request)?.id) {
-      reply.code(404).send(failure(null, ErrorCode.InvalidRequest, 'Session not found: it expired or was deleted. Send "initialize" to start a new session'))
+      sendError(reply, sessionNotFound())
       return undefined
     }
     return session
@@ -104,32 +114,28 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
 
   app.post(options.path, { bodyLimit: options.bodyLimit }, async (request, reply) => {
     const inbound = core.read(request.body)
-    if ('status' in inbound) return reply.code(inbound.status).send(inbound.response)
+    if ('response' in inbound) return reply.code(statusOf(inbound)).send(inbound.response)
     const isRequest = inbound.kind === 'request'
     const accept = request.headers.accept
     if (isRequest && !(acceptsJson(accept) && acceptsSse(accept))) {
-      return reply.code(406).send(failure(inbound.id ?? null, ErrorCode.InvalidRequest,
-        'Not Acceptable: the Accept header must list both application/json and text/event-stream'))
+      return sendError(reply, notAcceptable('both application/json and text/event-stream'), inbound.id)
     }
 
     let session: Session | undefined
     const versionHeader = single(request.headers['mcp-protocol-version'])
     if (inbound.era === 'modern') {
       const mismatch = checkModernHeaders(request.headers, inbound, core.registry)
-      if (mismatch !== undefined) return reply.code(400).send(failure(inbound.id ?? null, mismatch.code, mismatch.message))
+      if (mismatch !== undefined) return sendError(reply, mismatch, inbound.id ?? null)
     } else if (inbound.method === 'initialize') {
       if (versionHeader !== undefined && isModernVersion(versionHeader)) {
-        return reply.code(400).send(failure(inbound.id ?? null, ErrorCode.HeaderMismatch,
-          `Header mismatch: initialize (protocol 2025-11-25 and earlier) was sent with MCP-Protocol-Version '${versionHeader}'`))
+        return sendError(reply, headerMismatch(`initialize (protocol 2025-11-25 and earlier) was sent with MCP-Protocol-Version '${versionHeader}'`), inbound.id ?? null)
       }
     } else {
       if (versionHeader !== undefined && isModernVersion(versionHeader)) {
-        return reply.code(400).send(failure(inbound.id ?? null, ErrorCode.InvalidParams,
-          `Invalid params: the MCP-Protocol-Version header names ${versionHeader}, but the request's _meta lacks "io.modelcontextprotocol/protocolVersion" and "io.modelcontextprotocol/clientCapabilities"`))
+        return sendError(reply, versionHeaderWithoutEnvelope(versionHeader, META.protocolVersion, META.clientCapabilities), inbound.id ?? null)
       }
       if (versionHeader !== undefined && !LEGACY_VERSIONS.includes(versionHeader)) {
-        return reply.code(400).send(failure(inbound.id ?? null, ErrorCode.InvalidRequest,
-          `Bad Request: unsupported MCP-Protocol-Version '${versionHeader}' (supported: ${LEGACY_VERSIONS.join(', ')} after initialize, or 2026-07-28)`))
+        return sendError(reply, unsupportedVersionHeader(versionHeader, LEGACY_VERSIONS, MODERN_VERSIONS), inbound.id ?? null)
       }
       session = await sessionOf(request, reply)
       if (session === undefined) return reply
@@ -153,17 +159,16 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
     if (reply.raw.destroyed) return
     if (exchange.session !== undefined && inbound.method === 'initialize') reply.header('mcp-session-id', exchange.session.id)
     if (outcome.response === undefined) return reply.code(204).send()
-    return reply.code(outcome.status).send(outcome.response)
+    return reply.code(statusOf(outcome)).send(outcome.response)
   })
 
   app.route({ method: 'GET', url: options.path, wsHandler: options.websocket, handler: async (request, reply) => {
     if (request.headers['mcp-session-id'] === undefined) {
-      return reply.code(405).header('allow', 'POST').send(failure(null, ErrorCode.InvalidRequest,
-        'Method Not Allowed: GET opens the notification stream of a 2025-era session (send Mcp-Session-Id); ' +
+      return sendError(reply.header('allow', 'POST'), methodNotAllowed('GET opens the notification stream of a 2025-era session (send Mcp-Session-Id); ' +
         '2026-07-28 clients POST subscriptions/listen instead'))
     }
     if (!acceptsSse(request.headers.accept)) {
-      return reply.code(406).send(failure(null, ErrorCode.InvalidRequest, 'Not Acceptable: the Accept header must list text/event-stream'))
+      return sendError(reply, notAcceptable('text/event-stream'))
     }
     const session = await sessionOf(request, reply)
     if (session === undefined) return reply
@@ -178,7 +183,7 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
       }
     }
     if (session.channel !== undefined) {
-      return reply.code(409).send(failure(null, ErrorCode.InvalidRequest, 'Conflict: this session already has an open GET stream'))
+      return sendError(reply, streamConflict())
     }
     reply.hijack()
     const stream = new SseStream(reply.raw, { headers: { 'mcp-session-id': session.id }, keepAliveMs: options.keepAliveMs })
@@ -208,8 +213,7 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
 
   app.delete(options.path, async (request, reply) => {
     if (request.headers['mcp-session-id'] === undefined) {
-      return reply.code(405).header('allow', 'POST').send(failure(null, ErrorCode.InvalidRequest,
-        'Method Not Allowed: DELETE ends a 2025-era session (send Mcp-Session-Id); 2026-07-28 has no sessions'))
+      return sendError(reply.header('allow', 'POST'), methodNotAllowed('DELETE ends a 2025-era session (send Mcp-Session-Id); 2026-07-28 has no sessions'))
     }
     const session = await sessionOf(request, reply)
     if (session === undefined) return reply

@@ -12,10 +12,11 @@ import type { Socket } from 'node:net'
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify'
 import fastifyWebsocket, { type WebSocket } from '@fastify/websocket'
 import fp from 'fastify-plugin'
-import type { Call, TransportContext } from '../../protocol/call.ts'
+import type { TransportContext } from '../../protocol/call.ts'
 import type { Outcome, ProtocolCore } from '../../protocol/dispatcher.ts'
-import { ErrorCode, failure, type JsonRpcMessage, type RequestId } from '../../protocol/jsonrpc.ts'
-import type { Session } from '../../protocol/sessions.ts'
+import { binaryFrame, duplicateRequestId, parseError, shuttingDown, tooManyInFlight } from '../../protocol/errors.ts'
+import { failureFrom, type JsonRpcMessage, type RequestId } from '../../protocol/jsonrpc.ts'
+import type { InFlightCall, Session } from '../../protocol/sessions.ts'
 import type { Principal } from '../../registry/types.ts'
 
 /** The subprotocol the official SDK client offers (`WebSocketClientTransport`). */
@@ -53,12 +54,6 @@ export interface WebSocketTransportOptions {
    * connection is closed (1008).
    */
   maxBufferedBytes: number
-  /**
-   * On shutdown, how long calls in flight on sockets may finish before they are
-   * aborted and the sockets closed (1001). In `buildApp` this is the server's
-   * shutdownDrainMs, and the app's own drain of every call runs first.
-   */
-  drainMs: number
   /** The authenticated caller of an upgrade request, when authentication is on. */
   principalOf: (request: FastifyRequest) => Principal | undefined
 }
@@ -76,6 +71,13 @@ export interface WebSocketTransport {
   readonly handler: WebSocketHandler
   /** Open connections (observability and tests). */
   readonly connections: ReadonlySet<Connection>
+  /** Shutdown began: new connections and requests are refused (calls in flight go on). */
+  stopAccepting (): void
+  /**
+   * Shutdown, once the calls drained: every socket gets a close frame (1001),
+   * and those that do not answer it in time are cut off.
+   */
+  closeAll (): Promise<void>
 }
 
 const OPEN = 1
@@ -84,17 +86,15 @@ const CLOSED = 3
 const CLOSE_WAIT_MS = 2000
 /** After a close frame, how long the peer has to answer before the socket is destroyed. */
 const CLOSE_GRACE_MS = 5000
-const POLL_MS = 20
 
-const BINARY_FRAME = JSON.stringify(failure(null, ErrorCode.InvalidRequest,
-  'Invalid request: binary frames are not supported; send each JSON-RPC message as one UTF-8 text frame'))
+const BINARY_FRAME = JSON.stringify(failureFrom(null, binaryFrame()))
 
 /** One WebSocket connection: its legacy session (after `initialize`), its calls in flight, its flow control. */
 export class Connection {
   /** The legacy session, once the client sent `initialize` on this connection. */
   session: Session | undefined
   /** Calls in flight, by request id (the core registers them; `notifications/cancelled` looks them up). */
-  readonly inFlight = new Map<RequestId, Call>()
+  readonly inFlight = new Map<RequestId, InFlightCall>()
   /** Requests handed to the core and not answered yet (counts those the core refuses before registering). */
   active = 0
   /** When the client last sent a message or a request of it finished (idle timeout). */
@@ -194,12 +194,12 @@ export class Connection {
     try {
       message = JSON.parse(data.toString())
     } catch (error) {
-      this.send(failure(null, ErrorCode.ParseError, `Parse error: the frame is not valid JSON (${(error as Error).message})`))
+      this.send(failureFrom(null, parseError(`the frame is not valid JSON (${(error as Error).message})`)))
       return
     }
     const core = this.shared.options.core
     const inbound = core.read(message)
-    if ('status' in inbound) {
+    if ('response' in inbound) {
       this.send(inbound.response!)
       return
     }
@@ -238,16 +238,13 @@ export class Connection {
   #refusal (id: RequestId, core: ProtocolCore): string | undefined {
     const limit = this.shared.options.maxInFlight
     if (this.active >= limit) {
-      return JSON.stringify(failure(id, ErrorCode.InternalError,
-        `Too many requests in flight on this connection (limit ${limit}): wait for answers before sending more`, { limit }))
+      return JSON.stringify(failureFrom(id, tooManyInFlight(limit)))
     }
     if (this.inFlight.has(id)) {
-      return JSON.stringify(failure(id, ErrorCode.InvalidRequest,
-        `Invalid request: id ${JSON.stringify(id)} is already used by a request in flight on this connection`))
+      return JSON.stringify(failureFrom(id, duplicateRequestId(id)))
     }
     if (core.closing || this.shared.closing) {
-      return JSON.stringify(failure(id, ErrorCode.InternalError,
-        'The server is shutting down: send the request again on a new connection'))
+      return JSON.stringify(failureFrom(id, shuttingDown('send the request again on a new connection')))
     }
     return undefined
   }
@@ -378,19 +375,10 @@ export function createWebSocketTransport (options: WebSocketTransportOptions): W
     callback(false, 400, `Unsupported WebSocket subprotocol: offer "${SUBPROTOCOL}" (or none)`)
   }
 
-  async function preClose (this: FastifyInstance): Promise<void> {
+  let wss: { close (): void } | undefined
+
+  async function closeAll (): Promise<void> {
     shared.closing = true
-    // Long-lived subscriptions end with their final response; other calls get the drain period.
-    options.core.beginShutdown()
-    const busy = () => [...shared.connections].some((c) => c.active > 0)
-    await waitFor(() => !busy(), options.drainMs)
-    if (busy()) {
-      for (const connection of shared.connections) {
-        for (const call of connection.inFlight.values()) call.abort('the server is shutting down')
-      }
-      // Aborted calls answer at once (an error result); let those answers reach the socket.
-      await waitFor(() => !busy(), 1000)
-    }
     const sockets = [...shared.connections].map((c) => c.socket)
     const closed = Promise.all(sockets.map(async (socket) => await new Promise((resolve) => {
       if (socket.readyState === CLOSED) resolve(undefined)
@@ -403,7 +391,16 @@ export function createWebSocketTransport (options: WebSocketTransportOptions): W
     clearTimeout(timer)
     for (const socket of sockets) socket.terminate()
     shared.onEmpty()
-    this.websocketServer.close()
+    wss?.close()
+  }
+
+  /**
+   * @fastify/websocket's own preClose closes every socket at once; here the
+   * platform's shutdown decides (calls drain first, then `closeAll`), so this
+   * only stops new connections.
+   */
+  async function preClose (): Promise<void> {
+    shared.closing = true
   }
 
   function errorHandler (this: FastifyInstance, error: Error, socket: WebSocket, request: FastifyRequest): void {
@@ -427,16 +424,23 @@ export function createWebSocketTransport (options: WebSocketTransportOptions): W
       errorHandler,
       preClose
     })
+    wss = scope.websocketServer
     // An upgrade request answered with a plain HTTP response (403 from the Origin check,
     // 404 for another path, 503 while closing) leaves a socket no HTTP parser reads any
     // more: @fastify/websocket only frees it when its own onRequest hook ran first, and
     // never outside the scope it is registered in. End such a socket once its response is out.
-    const server = scope.server
-    server.on('upgrade', endRejectedUpgrade)
-    scope.addHook('onClose', async () => { server.removeListener('upgrade', endRejectedUpgrade) })
+    const http = scope.server
+    http.on('upgrade', endRejectedUpgrade)
+    scope.addHook('onClose', async () => { http.removeListener('upgrade', endRejectedUpgrade) })
   }, { name: 'mcp-websocket-transport', fastify: '5.x' })
 
-  return { plugin, handler, connections: shared.connections }
+  return {
+    plugin,
+    handler,
+    connections: shared.connections,
+    stopAccepting () { shared.closing = true },
+    closeAll
+  }
 }
 
 /** Ends an upgrade socket after an HTTP (non-101) response to it has been written. */
@@ -444,11 +448,4 @@ function endRejectedUpgrade (_request: IncomingMessage, socket: Duplex): void {
   // @fastify/websocket's 'upgrade' listener ran first and assigned a ServerResponse to the socket.
   const response = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage
   response?.once('finish', () => { socket.end() })
-}
-
-async function waitFor (done: () => boolean, ms: number): Promise<void> {
-  const until = Date.now() + ms
-  while (!done() && Date.now() < until) {
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS))
-  }
 }

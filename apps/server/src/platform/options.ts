@@ -1,0 +1,87 @@
+/**
+ * The options of `mcpPlatform`: what an embedder passes, checked once at
+ * registration (a wrong value fails the start with a coded error naming it),
+ * then filled with the defaults.
+ */
+import { Type, type Static } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+import { LimitsSchema, type Limits } from '../config/schema.ts'
+import { InvalidPlatformOptionsError } from '../errors.ts'
+import type { SharedState } from '../state/index.ts'
+import { LOOPBACK_HOSTS } from '../transports/loopback.ts'
+
+const PlainOptionsSchema = Type.Object({
+  serverInfo: Type.Object({
+    name: Type.String({ minLength: 1, default: 'mcp-platform' }),
+    version: Type.String({ minLength: 1, default: '0.1.0' }),
+    title: Type.Optional(Type.String())
+  }, { additionalProperties: false, default: {} }),
+  instructions: Type.Optional(Type.String()),
+  /** The MCP endpoint, under the prefix the platform is registered with. */
+  path: Type.String({ pattern: '^/', default: '/mcp' }),
+  /** Exact origins allowed to call (`*`: any). Empty: loopback origins only. */
+  allowedOrigins: Type.Array(Type.String(), { default: [] }),
+  /** Host names the endpoint answers to (`*`: any). Default: the loopback names. */
+  allowedHosts: Type.Array(Type.String(), { default: [...LOOPBACK_HOSTS] }),
+  /** Bearer-token (JWT, HS256) authentication; off when absent. */
+  auth: Type.Optional(Type.Object({
+    jwtSecret: Type.String({ minLength: 32 }),
+    issuer: Type.Optional(Type.String({ minLength: 1 })),
+    audience: Type.Optional(Type.String({ minLength: 1 }))
+  }, { additionalProperties: false })),
+  transports: Type.Object({
+    http: Type.Boolean({ default: true }),
+    websocket: Type.Boolean({ default: true })
+  }, { additionalProperties: false, default: {} }),
+  /** Where `GET` answers the health check, under the prefix; false: no health route. */
+  healthPath: Type.Union([Type.String({ pattern: '^/' }), Type.Literal(false)], { default: '/health' }),
+  /** Key of the MRTR requestState HMAC ; random per process when absent. */
+  stateSecret: Type.Optional(Type.String({ minLength: 1 })),
+  limits: LimitsSchema
+}, { additionalProperties: false })
+
+/** Where the shared state comes from: an instance the caller owns and closes, or a factory whose result the platform owns. */
+export type StateOption = SharedState | ((limits: Limits) => SharedState | Promise<SharedState>)
+
+type Plain = Static<typeof PlainOptionsSchema>
+
+/** What `app.register(mcpPlatform, options)` accepts: everything optional. */
+export interface McpPlatformOptions {
+  serverInfo?: Partial<Plain['serverInfo']>
+  instructions?: string
+  path?: string
+  allowedOrigins?: string[]
+  allowedHosts?: string[]
+  auth?: Plain['auth']
+  transports?: Partial<Plain['transports']>
+  healthPath?: string | false
+  stateSecret?: string
+  limits?: Partial<Limits>
+  /** Sessions, change events and SSE history (default: in memory, for one instance). */
+  state?: StateOption
+}
+
+export type ResolvedPlatformOptions = Plain & { state: StateOption | undefined }
+
+const STATE_PARTS = ['sessions', 'events', 'streams', 'close'] as const
+
+/** Checks every option and fills the defaults; throws MCP_ERR_INVALID_PLATFORM_OPTIONS listing each wrong value. */
+export function resolvePlatformOptions (input: McpPlatformOptions = {}): ResolvedPlatformOptions {
+  const { state, ...rest } = input as McpPlatformOptions & Record<string, unknown>
+  const candidate = Value.Default(PlainOptionsSchema, {
+    ...rest,
+    serverInfo: { ...rest.serverInfo },
+    transports: { ...rest.transports },
+    limits: { ...rest.limits }
+  }) as Plain
+  const problems = [...Value.Errors(PlainOptionsSchema, candidate)]
+    // A failing union reports its branches too; keep the most specific messages.
+    .filter((error, index, all) => !all.some((other, j) => j !== index && other.path.startsWith(error.path + '/')))
+    .map((error) => `${error.path.slice(1).replaceAll('/', '.') || '(options)'}: ${error.message}, got ${JSON.stringify(error.value)}`)
+  if (state !== undefined && typeof state !== 'function') {
+    const missing = STATE_PARTS.filter((part) => (state as unknown as Record<string, unknown> | null)?.[part] === undefined)
+    if (missing.length > 0) problems.push(`state: must be a SharedState or a function returning one; missing ${missing.join(', ')}`)
+  }
+  if (problems.length > 0) throw new InvalidPlatformOptionsError([...new Set(problems)].join('; '))
+  return { ...candidate, state }
+}

@@ -1,0 +1,123 @@
+/**
+ * `mcpPlatform`: the MCP server as a Fastify plugin. Registered on any
+ * Fastify instance (under a prefix if wanted), it adds `app.mcp` for the tool
+ * plugins registered after it, the MCP endpoint over Streamable HTTP and
+ * WebSocket, and a health route. `fastify-plugin` lets the decorators reach
+ * the tool plugins; the endpoint's own hooks (Origin/Host check, bearer
+ * tokens) stay in an encapsulated context of their own, so they never touch
+ * the host application's routes.
+ */
+import { randomBytes } from 'node:crypto'
+import fp from 'fastify-plugin'
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import { WebSocketTwiceError } from '../errors.ts'
+import { healthRoutes } from '../ops/health.ts'
+import { ProtocolCore } from '../protocol/dispatcher.ts'
+import { Sessions } from '../protocol/sessions.ts'
+import { decorateRegistry } from '../registry/plugin.ts'
+import { Registry } from '../registry/registry.ts'
+import { createMemoryState, type SharedState } from '../state/index.ts'
+import { enableAuth, principalOf } from '../transports/auth.ts'
+import { createOriginCheck } from '../transports/http/origin.ts'
+import { httpTransport } from '../transports/http/plugin.ts'
+import { createWebSocketTransport, type WebSocketTransport } from '../transports/websocket/transport.ts'
+import { resolvePlatformOptions, type McpPlatformOptions, type ResolvedPlatformOptions } from './options.ts'
+import { createShutdown } from './shutdown.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The protocol core (for transports added by other plugins, and tests). */
+    readonly mcpCore: ProtocolCore
+  }
+}
+
+/** Marks an HTTP server whose WebSocket upgrades a platform already serves. */
+const kWebSocketServed = Symbol('mcp.websocketServed')
+
+async function platform (app: FastifyInstance, input: McpPlatformOptions): Promise<void> {
+  const options = resolvePlatformOptions(input)
+  const { limits } = options
+  const state = await stateFrom(options)
+  const ownsState = typeof options.state !== 'object'
+
+  const registry = new Registry()
+  const core = new ProtocolCore(registry, new Sessions(state.sessions), state.events, {
+    serverInfo: options.serverInfo,
+    instructions: options.instructions,
+    handlerTimeoutMs: limits.toolTimeoutMs,
+    pageSize: limits.pageSize,
+    listTtlMs: limits.listTtlMs,
+    stateKey: stateKeyFrom(options, app),
+    requestStateTtlMs: limits.requestStateTtlMs
+  }, app.log)
+  app.decorate('mcpCore', core)
+  decorateRegistry(app, registry)
+  if (!app.hasRequestDecorator('mcpPrincipal')) app.decorateRequest('mcpPrincipal', null)
+
+  const websocket = options.transports.websocket ? claimWebSocket(app, core, options) : undefined
+  await app.register(async function mcpEndpoint (scope) {
+    scope.addHook('onRequest', createOriginCheck({ allowedOrigins: options.allowedOrigins, allowedHosts: options.allowedHosts }))
+    if (options.auth !== undefined) {
+      await enableAuth(scope, { secret: options.auth.jwtSecret, issuer: options.auth.issuer, audience: options.auth.audience })
+    }
+    // WebSocket upgrades of GET <path> go to the WebSocket transport; everything else stays HTTP.
+    if (websocket !== undefined) await scope.register(websocket.plugin)
+    await scope.register(httpTransport, {
+      core,
+      path: options.path,
+      http: options.transports.http,
+      bodyLimit: limits.bodyLimit,
+      keepAliveMs: limits.sseKeepAliveMs,
+      sseRetryMs: 1000,
+      eventStore: state.streams,
+      principalOf,
+      websocket: websocket?.handler
+    })
+  })
+  if (options.healthPath !== false) await app.register(healthRoutes, { core, path: options.healthPath })
+
+  // Shutdown never waits inside preClose (Fastify times those hooks with pluginTimeout): it starts
+  // there, calls in flight keep their connections (and so the server) open until they end or the
+  // drain period aborts them, and onClose waits for the rest.
+  const shutdown = createShutdown({ core, websocket, drainMs: limits.shutdownDrainMs, log: app.log })
+  // Its failure, if any, is reported by the onClose hook that awaits it.
+  app.addHook('preClose', async () => { shutdown().catch(() => {}) })
+  app.addHook('onClose', async () => {
+    await shutdown()
+    if (ownsState) await state.close()
+  })
+}
+
+/** The platform's WebSocket transport; one per HTTP server, since upgrades are routed server-wide. */
+function claimWebSocket (app: FastifyInstance, core: ProtocolCore, options: ResolvedPlatformOptions): WebSocketTransport {
+  const server = app.server as unknown as Record<symbol, boolean>
+  if (server[kWebSocketServed] === true) throw new WebSocketTwiceError()
+  server[kWebSocketServed] = true
+  const { limits } = options
+  return createWebSocketTransport({
+    core,
+    maxMessageBytes: limits.wsMaxMessageBytes,
+    maxInFlight: limits.wsMaxInFlight,
+    pingIntervalMs: limits.wsPingIntervalMs,
+    idleTimeoutMs: limits.wsIdleTimeoutMs,
+    maxBufferedBytes: limits.wsMaxBufferedBytes,
+    principalOf
+  })
+}
+
+async function stateFrom (options: ResolvedPlatformOptions): Promise<SharedState> {
+  const { state, limits } = options
+  if (state === undefined) return createMemoryState(limits)
+  return typeof state === 'function' ? await state(limits) : state
+}
+
+function stateKeyFrom (options: ResolvedPlatformOptions, app: FastifyInstance): Buffer {
+  if (options.stateSecret !== undefined) return Buffer.from(options.stateSecret)
+  app.log.warn('MCP_STATE_SECRET is not set: using a random key, so multi round-trip requestState issued by this process will not verify on other instances or after a restart')
+  return randomBytes(32)
+}
+
+export const mcpPlatform: FastifyPluginAsync<McpPlatformOptions> = fp(platform, {
+  name: '@mcp-platform/server',
+  fastify: '5.x'
+})

@@ -1,0 +1,43 @@
+/**
+ * What the method handlers and handler runs may use of the protocol core: a
+ * narrow view, so that `methods/` and `run-handler.ts` depend on this
+ * interface and never on the dispatcher that implements it.
+ */
+import type { Registry } from '../registry/registry.ts'
+import type { EventBus } from '../state/event-bus.ts'
+import type { Deadlines } from './deadlines.ts'
+import type { RequestStateSealer } from './request-state.ts'
+import type { Sessions } from './sessions.ts'
+
+export interface CoreOptions {
+  serverInfo: { name: string, version: string, title?: string }
+  instructions?: string
+  /** Default time limit of a tool, prompt or resource handler. */
+  handlerTimeoutMs: number
+  /** Items per page of the list methods. */
+  pageSize: number
+  /** `ttlMs` of list results (modern era). */
+  listTtlMs: number
+  /** Key of the HMAC that protects MRTR `requestState`. */
+  stateKey: Buffer
+  /** How long an MRTR round may take before its `requestState` expires. */
+  requestStateTtlMs: number
+}
+
+/** What a handler run needs: time limits and the MRTR sealer. */
+export interface RunContext {
+  readonly options: CoreOptions
+  readonly sealer: RequestStateSealer
+  readonly deadlines: Deadlines
+}
+
+/** What a method handler needs. */
+export interface CoreContext extends RunContext {
+  readonly registry: Registry
+  readonly sessions: Sessions
+  readonly bus: EventBus
+  /** True once shutdown began: long-lived requests are refused. */
+  readonly closing: boolean
+  /** What this server offers, for `initialize` and `server/discover`. */
+  capabilities (): Record<string, unknown>
+}

@@ -1,0 +1,20 @@
+/**
+ * How the core's outcomes and wire errors become HTTP responses: the one
+ * place that knows HTTP statuses of the protocol (the core only gives each
+ * error its typed `httpStatus`).
+ */
+import type { FastifyReply } from 'fastify'
+import type { Outcome } from '../../protocol/dispatcher.ts'
+import type { ProtocolError } from '../../protocol/errors.ts'
+import { failureFrom, type RequestId } from '../../protocol/jsonrpc.ts'
+
+/** The status of a request's outcome: its error's, 200 for a result, 204 when nothing is sent back. */
+export function statusOf (outcome: Outcome): number {
+  if (outcome.error !== undefined) return outcome.error.httpStatus
+  return outcome.response === undefined ? 204 : 200
+}
+
+/** Answers with a wire error: its status and a JSON-RPC error response. */
+export function sendError (reply: FastifyReply, error: ProtocolError, id: RequestId | null = null): FastifyReply {
+  return reply.code(error.httpStatus).send(failureFrom(id, error))
+}
