@@ -1,9 +1,14 @@
 /**
  * `npm start`: read the configuration, build the app, listen, and shut down
- * cleanly on SIGINT/SIGTERM (a second signal exits at once).
+ * cleanly on SIGINT/SIGTERM through close-with-grace: calls in flight get the
+ * drain period, a second signal exits at once, and a clean drain exits 0.
  */
+import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.ts'
 import { ConfigError, loadConfig } from './config/load.ts'
+
+/** Beyond the drain period, what closing may take (aborted calls answering, sockets closing, state closing). */
+const CLOSE_MARGIN_MS = 5000
 
 async function main (): Promise<void> {
   let config
@@ -18,21 +23,11 @@ async function main (): Promise<void> {
   }
 
   const app = await buildApp(config)
-  let stopping = false
-  const stop = (signal: string) => {
-    if (stopping) {
-      app.log.warn(`${signal} again: exiting now`)
-      process.exit(1)
-    }
-    stopping = true
-    app.log.info(`${signal} received: shutting down`)
-    app.close().then(() => process.exit(0), (error: unknown) => {
-      app.log.error({ err: error }, 'error while shutting down')
-      process.exit(1)
-    })
-  }
-  process.on('SIGINT', () => stop('SIGINT'))
-  process.on('SIGTERM', () => stop('SIGTERM'))
+  closeWithGrace({ delay: config.limits.shutdownDrainMs + CLOSE_MARGIN_MS, logger: app.log }, async ({ signal, err }) => {
+    if (err !== undefined) app.log.error({ err }, 'shutting down after an uncaught error')
+    else app.log.info(`${signal ?? 'close'} received: shutting down (a second signal exits at once)`)
+    await app.close()
+  })
 
   await app.listen({ host: config.host, port: config.port })
   const address = app.server.address()

@@ -57,6 +57,8 @@ async function platform (app: FastifyInstance, input: McpPlatformOptions): Promi
   const websocket = options.transports.websocket ? claimWebSocket(app, core, options) : undefined
   await app.register(async function mcpEndpoint (scope) {
     scope.addHook('onRequest', createOriginCheck({ allowedOrigins: options.allowedOrigins, allowedHosts: options.allowedHosts }))
+    // Answers that finish during shutdown close their connection, so the server can close without waiting for keep-alive.
+    scope.addHook('onSend', async (_request, reply) => { if (core.closing) reply.header('connection', 'close') })
     if (options.auth !== undefined) {
       await enableAuth(scope, { secret: options.auth.jwtSecret, issuer: options.auth.issuer, audience: options.auth.audience })
     }
@@ -79,7 +81,13 @@ async function platform (app: FastifyInstance, input: McpPlatformOptions): Promi
   // Shutdown never waits inside preClose (Fastify times those hooks with pluginTimeout): it starts
   // there, calls in flight keep their connections (and so the server) open until they end or the
   // drain period aborts them, and onClose waits for the rest.
-  const shutdown = createShutdown({ core, websocket, drainMs: limits.shutdownDrainMs, log: app.log })
+  const shutdown = createShutdown({
+    core,
+    websocket,
+    drainMs: limits.shutdownDrainMs,
+    log: app.log,
+    closeIdleConnections: () => { app.server.closeIdleConnections() }
+  })
   // Its failure, if any, is reported by the onClose hook that awaits it.
   app.addHook('preClose', async () => { shutdown().catch(() => {}) })
   app.addHook('onClose', async () => {

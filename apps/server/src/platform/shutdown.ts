@@ -16,9 +16,11 @@ export interface ShutdownOptions {
   websocket: WebSocketTransport | undefined
   drainMs: number
   log: FastifyBaseLogger
+  /** Ends the HTTP connections that sit idle (kept alive) once their last answer is out. */
+  closeIdleConnections: () => void
 }
 
-export function createShutdown ({ core, websocket, drainMs, log }: ShutdownOptions): () => Promise<void> {
+export function createShutdown ({ core, websocket, drainMs, log, closeIdleConnections }: ShutdownOptions): () => Promise<void> {
   let running: Promise<void> | undefined
   return async () => await (running ??= run())
 
@@ -32,6 +34,10 @@ export function createShutdown ({ core, websocket, drainMs, log }: ShutdownOptio
       core.abortAll('the server is shutting down')
       await core.drain(ABORTED_ANSWER_MS)
     }
+    // Answers written in this turn are on their way; the connections that carried them would
+    // otherwise be kept alive (and the server open) until their keep-alive timeout.
+    await new Promise((resolve) => setImmediate(resolve))
+    closeIdleConnections()
     await websocket?.closeAll()
   }
 }

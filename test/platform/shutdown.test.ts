@@ -1,0 +1,95 @@
+/**
+ * One shutdown path: calls in flight finish within the drain period however
+ * long it is (Fastify's pluginTimeout does not cut it short), calls past it
+ * are aborted with an answer, and `npm start` exits 0 after a clean drain.
+ */
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import t from 'tap'
+import { buildApp } from '@mcp-platform/server'
+import { ROOT } from '../helpers/server-process.ts'
+import slowTool from '../fixtures/slow-tool/index.ts'
+
+const META = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} }
+
+function sleepCall (url: string, ms: number) {
+  return fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2026-07-28',
+      'mcp-method': 'tools/call',
+      'mcp-name': 'sleep'
+    },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'sleep', arguments: { ms }, _meta: META } })
+  }).then(async (res) => await res.json())
+}
+
+async function listening (drainMs: number) {
+  const app = await buildApp({
+    logLevel: 'silent',
+    stateSecret: 'shutdown-tests',
+    plugins: [{ plugin: slowTool }],
+    limits: { shutdownDrainMs: drainMs }
+  }, { fastify: { pluginTimeout: 200 } })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  return { app, url: `http://127.0.0.1:${(app.server.address() as { port: number }).port}/mcp` }
+}
+
+t.test('a call longer than pluginTimeout finishes within the drain period, and close resolves', async (t) => {
+  const { app, url } = await listening(5000)
+  const answer = sleepCall(url, 700)
+  while (app.mcpCore.calls.size === 0) await new Promise((resolve) => setTimeout(resolve, 10))
+  await app.close()
+  const message = await answer as any
+  t.equal(message.result?.content[0].text, 'slept 700', 'the call in flight was answered')
+  t.equal(app.mcpCore.calls.size, 0)
+})
+
+t.test('a call past the drain period is aborted, answered, and close resolves', async (t) => {
+  const { app, url } = await listening(100)
+  const answer = sleepCall(url, 30_000)
+  while (app.mcpCore.calls.size === 0) await new Promise((resolve) => setTimeout(resolve, 10))
+  await app.close()
+  const message = await answer as any
+  t.equal(message.result?.isError, true, 'an error result, not a dropped connection')
+  t.match(message.result?.content[0].text, /cancelled \(the server is shutting down\)/)
+})
+
+t.test('drain() resolves when the last call ends, or says it did not', async (t) => {
+  const { app, url } = await listening(1000)
+  t.teardown(() => app.close())
+  t.equal(await app.mcpCore.drain(10), true, 'nothing in flight: drained at once')
+  const answer = sleepCall(url, 300)
+  while (app.mcpCore.calls.size === 0) await new Promise((resolve) => setTimeout(resolve, 10))
+  t.equal(await app.mcpCore.drain(20), false, 'still running after 20 ms')
+  t.equal(await app.mcpCore.drain(10_000), true, 'resolved when the call ended')
+  t.equal((await answer as any).result?.content[0].text, 'slept 300')
+})
+
+t.test('npm start: SIGINT during a call longer than Fastify\'s default pluginTimeout drains it and exits 0', async (t) => {
+  const child = spawn(process.execPath, ['--conditions=@mcp-platform/source', 'apps/server/src/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', MCP_STATE_SECRET: 'shutdown-test', MCP_PLUGINS: './test/fixtures/slow-tool', MCP_SHUTDOWN_DRAIN_MS: '20000' },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let output = ''
+  const url = await new Promise<string>((resolve, reject) => {
+    const read = (chunk: Buffer) => {
+      output += chunk.toString()
+      const match = /MCP server listening on (http:\/\/\S+)"/.exec(output)
+      if (match !== null) resolve(match[1])
+    }
+    child.stdout.on('data', read)
+    child.stderr.on('data', read)
+    child.once('exit', (code) => reject(new Error(`exited ${code}: ${output}`)))
+  })
+  const answer = sleepCall(url, 10_500)
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  child.kill('SIGINT')
+  const [code] = await once(child, 'exit') as [number | null]
+  t.equal((await answer as any).result?.content[0].text, 'slept 10500', 'the call was answered')
+  t.equal(code, 0, 'a clean drain exits 0')
+  t.notMatch(output, /AVV_ERR_READY_TIMEOUT|did not start in time/, 'no plugin timeout')
+})
