@@ -9,7 +9,7 @@ export { buildApp, platformOptions, type BuildOptions } from './app.ts'
 export { defineConfig, type AppConfig, type PluginEntry, type ServerConfig, type Limits } from './config/schema.ts'
 export { loadConfig, ConfigError } from './config/load.ts'
 export { createMemoryState, type SharedState } from './state/index.ts'
-export { ToolError } from './registry/tool-error.ts'
+export { asToolError, ToolError } from './registry/tool-error.ts'
 export type * from './registry/types.ts'
 export { LATEST_PROTOCOL_VERSION, SUPPORTED_VERSIONS, MODERN_VERSIONS, LEGACY_VERSIONS } from './protocol/versions.ts'
 // Brings the `app.mcp` decorator's type into any program that imports this package.

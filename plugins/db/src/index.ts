@@ -8,7 +8,7 @@
  * down fails the start with a clear error) and closes with the server.
  */
 import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify'
-import { ToolError } from '@mcp-platform/server'
+import { asToolError, ToolError } from '@mcp-platform/server'
 import { describeTarget, resolveConfig, type DbOptions } from './config.ts'
 import { formatTableDescription, formatTableList } from './describe.ts'
 import { DbError, type Driver } from './driver.ts'
@@ -46,9 +46,9 @@ const db: FastifyPluginAsync<DbOptions> = async (app, opts) => {
     timeoutMs,
     async handler ({ sql, params }, ctx) {
       const statement = guard(sql, dialect)
-      const result = await asToolError(ctx.logger, () => driver.query(statement, params ?? [], {
+      const result = await asToolError(() => driver.query(statement, params ?? [], {
         signal: ctx.signal, maxRows: config.maxRows, timeoutMs: config.statementTimeoutMs
-      }))
+      }), DbError, reportOutage(ctx.logger))
       return { text: formatTable(result.columns, result.rows, result.truncated, config.maxRows), structuredContent: result }
     }
   })
@@ -63,7 +63,7 @@ const db: FastifyPluginAsync<DbOptions> = async (app, opts) => {
     annotations: { title: 'List tables', ...annotations },
     timeoutMs,
     async handler (_args, ctx) {
-      const tables = await asToolError(ctx.logger, () => driver.listTables({ signal: ctx.signal }))
+      const tables = await asToolError(() => driver.listTables({ signal: ctx.signal }), DbError, reportOutage(ctx.logger))
       return { text: formatTableList(tables), structuredContent: { dialect: driver.dialect, tables } }
     }
   })
@@ -77,7 +77,7 @@ const db: FastifyPluginAsync<DbOptions> = async (app, opts) => {
     annotations: { title: 'Describe a table', ...annotations },
     timeoutMs,
     async handler ({ table }, ctx) {
-      const found = await asToolError(ctx.logger, () => driver.describeTable(table, { signal: ctx.signal }))
+      const found = await asToolError(() => driver.describeTable(table, { signal: ctx.signal }), DbError, reportOutage(ctx.logger))
       if (found === undefined) throw await noSuchTable(driver, table)
       return { text: formatTableDescription(found, driver.dialect), structuredContent: found }
     }
@@ -91,7 +91,7 @@ const db: FastifyPluginAsync<DbOptions> = async (app, opts) => {
     mimeType: 'text/plain',
     complete: { table: async (value) => matching(await tableNames(), value) },
     async read (_uri, { table }, ctx) {
-      const found = await asToolError(ctx.logger, () => driver.describeTable(table, { signal: ctx.signal }))
+      const found = await asToolError(() => driver.describeTable(table, { signal: ctx.signal }), DbError, reportOutage(ctx.logger))
       if (found === undefined) throw await noSuchTable(driver, table)
       return { text: formatTableDescription(found, driver.dialect), mimeType: 'text/plain' }
     }
@@ -104,7 +104,7 @@ const db: FastifyPluginAsync<DbOptions> = async (app, opts) => {
     arguments: ExploreArguments,
     complete: { topic: async (value) => matching(await tableNames(), value) },
     async handler ({ topic }, ctx) {
-      const tables = await asToolError(ctx.logger, () => driver.listTables({ signal: ctx.signal }))
+      const tables = await asToolError(() => driver.listTables({ signal: ctx.signal }), DbError, reportOutage(ctx.logger))
       return {
         description: `Explore the ${driver.dialect} database`,
         messages: [{ role: 'user', content: { type: 'text', text: explorePrompt(driver.dialect, formatTableList(tables), config.maxRows, topic) } }]
@@ -159,14 +159,10 @@ async function noSuchTable (driver: Driver, table: string): Promise<ToolError> {
   return new ToolError(`There is no table or view named "${table}".${names.length > 0 ? ` Tables: ${names.join(', ')}.` : ''}`)
 }
 
-/** Database failures become tool errors for the caller; the operator hears about the ones that are not the query's fault. */
-async function asToolError<T> (logger: FastifyBaseLogger, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run()
-  } catch (error) {
-    if (!(error instanceof DbError)) throw error
+/** The operator hears about the failures that are not the query's fault; the caller reads every one. */
+function reportOutage (logger: FastifyBaseLogger) {
+  return (error: DbError) => {
     if (error.code === 'unavailable' || error.code === 'memory') logger.warn({ code: error.code, err: error.message }, 'db: query failed')
-    throw new ToolError(error.message, { cause: error })
   }
 }
 

@@ -4,7 +4,7 @@
  * is closed with the server.
  */
 import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify'
-import { ToolError } from '@mcp-platform/server'
+import { asToolError } from '@mcp-platform/server'
 import { HttpClient } from './client.ts'
 import { UpstreamError } from './errors.ts'
 import { formatCurrent, formatForecast } from './format.ts'
@@ -43,7 +43,7 @@ const weather: FastifyPluginAsync<WeatherOptions> = async (app, opts) => {
     output: CurrentOutput,
     annotations: { title: 'Current weather', ...annotations },
     async handler (args, ctx) {
-      const report = await asToolError(ctx.logger, async () => await service.current(args, ctx.signal))
+      const report = await asToolError(async () => await service.current(args, ctx.signal), WeatherError, reportUpstream(ctx.logger))
       return { text: formatCurrent(report), structuredContent: report }
     }
   })
@@ -56,24 +56,16 @@ const weather: FastifyPluginAsync<WeatherOptions> = async (app, opts) => {
     output: ForecastOutput,
     annotations: { title: 'Weather forecast', ...annotations },
     async handler (args, ctx) {
-      const report = await asToolError(ctx.logger, async () => await service.forecast(args, ctx.signal))
+      const report = await asToolError(async () => await service.forecast(args, ctx.signal), WeatherError, reportUpstream(ctx.logger))
       return { text: formatForecast(report), structuredContent: report }
     }
   })
 }
 
-/**
- * Failures the caller can act on become `ToolError` (a result with
- * `isError: true`); upstream trouble is also logged for operators. Anything
- * else is a bug and propagates for the host to log with its stack.
- */
-async function asToolError<T> (logger: FastifyBaseLogger, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run()
-  } catch (err) {
-    if (!(err instanceof WeatherError)) throw err
+/** Upstream trouble is also logged for operators; the caller reads the message either way. */
+function reportUpstream (logger: FastifyBaseLogger) {
+  return (err: WeatherError) => {
     if (err.cause instanceof UpstreamError) logger.warn({ err: err.cause }, `weather upstream failure: ${err.message}`)
-    throw new ToolError(err.message, { cause: err })
   }
 }
 

@@ -37,13 +37,15 @@ export async function callTool (core: CoreContext, call: Call): Promise<Record<s
   return toolResult(call, tool, outcome.value)
 }
 
-function errorResult (text: string): Record<string, unknown> {
-  return { content: [{ type: 'text', text }], isError: true }
+function errorResult (text: string, details?: unknown): Record<string, unknown> {
+  return details === undefined
+    ? { content: [{ type: 'text', text }], isError: true }
+    : { content: [{ type: 'text', text }], structuredContent: details, isError: true }
 }
 
 function failedResult (call: Call, tool: RegisteredTool, error: unknown): Record<string, unknown> {
   if (error instanceof ProtocolError) throw error
-  if (error instanceof ToolError) return errorResult(error.message)
+  if (error instanceof ToolError) return errorResult(error.message, error.details)
   if (error instanceof HandlerTimeout) {
     call.logger.warn({ tool: tool.name, timeoutMs: error.ms }, 'tool timed out')
     return errorResult(`Tool "${tool.name}" timed out after ${formatMs(error.ms)} and was stopped`)
