@@ -12,6 +12,7 @@ import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.j
 import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
 import { ToolError } from '@mcp-platform/server'
+import { MemoryReplayGuard } from '../../apps/server/src/state/replay-guard.ts'
 import { RequestStateSealer } from '../../apps/server/src/protocol/request-state.ts'
 import {
   deferred, LEGACY, legacyInitialize, legacyRequest, META, MODERN, modernHeaders, modernMeta, modernRequest,
@@ -357,9 +358,9 @@ t.test('bad input over HTTP', async (t) => {
     assertError(t, await retry(42), 200, -32602, /invalid requestState: it must be the string the server returned/i)
 
     const binding = { method: 'tools/call', target: 'ask', args, principalId: undefined }
-    const foreign = new RequestStateSealer(Buffer.from('another-servers-secret'), 60_000).seal(binding, {})
+    const foreign = new RequestStateSealer(Buffer.from('another-servers-secret'), 60_000, new MemoryReplayGuard({ maxEntries: 10 })).seal(binding, {}, ['elicitation-0'])
     assertError(t, await retry(foreign), 200, -32602, /signature does not verify.*another MCP_STATE_SECRET/)
-    const expired = new RequestStateSealer(Buffer.from(STATE_SECRET), -1000).seal(binding, {})
+    const expired = new RequestStateSealer(Buffer.from(STATE_SECRET), -1000, new MemoryReplayGuard({ maxEntries: 10 })).seal(binding, {}, ['elicitation-0'])
     assertError(t, await retry(expired), 200, -32602, /invalid requestState: it has expired; send the request again without requestState/i)
 
     assertError(t, await retry(state, { arguments: { topic: 'fish' } }), 200, -32602, /belongs to a different request \(method, name or arguments changed\)/)
@@ -370,6 +371,13 @@ t.test('bad input over HTTP', async (t) => {
 
     const good = await retry(state)
     t.same(good.response.result.content, [{ type: 'text', text: 'word=wren' }], 'the untouched state still works')
+    assertError(t, await retry(state), 200, -32602, /already used: each requestState answers one retry/)
+    t.equal(observed.askRuns, runs + 1, 'a replayed state does not run the handler again')
+    assertError(t, await modernRequest(url, 'tools/call', { name: 'ask', arguments: args, inputResponses: answer }, { capabilities }), 200, -32602,
+      /"inputResponses" answers the input requests of an input_required result: send it with the "requestState"/)
+    const fresh = await modernRequest(url, 'tools/call', { name: 'ask', arguments: args }, { capabilities })
+    assertError(t, await retry(fresh.response.result.requestState, { inputResponses: { 'sampling-7': { role: 'assistant' } } }), 200, -32602,
+      /inputResponses\["sampling-7"\] answers no input request of this requestState \(it asked: elicitation-0\)/)
   })
 
   t.test('after all of that the server answers normally, and the good clients never failed', async (t) => {

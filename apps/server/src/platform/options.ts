@@ -63,7 +63,7 @@ export interface McpPlatformOptions {
 
 export type ResolvedPlatformOptions = Plain & { state: StateOption | undefined }
 
-const STATE_PARTS = ['sessions', 'events', 'streams', 'close'] as const
+const STATE_PARTS = ['sessions', 'events', 'streams', 'requestStates', 'close'] as const
 
 /** Checks every option and fills the defaults; throws MCP_ERR_INVALID_PLATFORM_OPTIONS listing each wrong value. */
 export function resolvePlatformOptions (input: McpPlatformOptions = {}): ResolvedPlatformOptions {

@@ -13,7 +13,6 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import { WebSocketTwiceError } from '../errors.ts'
 import { healthRoutes } from '../ops/health.ts'
 import { ProtocolCore } from '../protocol/dispatcher.ts'
-import { Sessions } from '../protocol/sessions.ts'
 import { decorateRegistry } from '../registry/plugin.ts'
 import { Registry } from '../registry/registry.ts'
 import { createMemoryState, type SharedState } from '../state/index.ts'
@@ -41,7 +40,7 @@ async function platform (app: FastifyInstance, input: McpPlatformOptions): Promi
   const ownsState = typeof options.state !== 'object'
 
   const registry = new Registry()
-  const core = new ProtocolCore(registry, new Sessions(state.sessions), state.events, {
+  const core = new ProtocolCore(registry, state, {
     serverInfo: options.serverInfo,
     instructions: options.instructions,
     handlerTimeoutMs: limits.toolTimeoutMs,

@@ -6,6 +6,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Registry } from '../registry/registry.ts'
 import type { EventBus } from '../state/event-bus.ts'
+import type { SharedState } from '../state/index.ts'
 import { Call, LOG_LEVELS, type TransportContext } from './call.ts'
 import type { CoreContext, CoreOptions } from './context.ts'
 import { Deadlines } from './deadlines.ts'
@@ -17,7 +18,7 @@ import { readInbound, type Inbound } from './inbound.ts'
 import { failureFrom, idOf, success, type JsonRpcResponse, type RequestId } from './jsonrpc.ts'
 import { methods, type MethodTable } from './methods/index.ts'
 import { RequestStateSealer } from './request-state.ts'
-import type { Session, Sessions } from './sessions.ts'
+import { Sessions, type Session } from './sessions.ts'
 import { LEGACY_VERSIONS, META, MODERN_VERSIONS } from './versions.ts'
 
 export type { CoreOptions } from './context.ts'
@@ -53,20 +54,22 @@ export class ProtocolCore implements CoreContext {
   readonly options: CoreOptions
   readonly logger: FastifyBaseLogger
 
+  /** `state`: the shared stores this core serves from (see state/index.ts). */
   constructor (
     registry: Registry,
-    sessions: Sessions,
-    bus: EventBus,
+    state: Pick<SharedState, 'sessions' | 'events' | 'requestStates'>,
     options: CoreOptions,
     logger: FastifyBaseLogger
   ) {
+    const sessions = new Sessions(state.sessions)
+    const bus = state.events
     this.registry = registry
     this.sessions = sessions
     this.bus = bus
     this.options = options
     this.logger = logger
     this.serverMeta = Object.freeze({ [META.serverInfo]: options.serverInfo }) as Record<string, unknown>
-    this.sealer = new RequestStateSealer(options.stateKey, options.requestStateTtlMs)
+    this.sealer = new RequestStateSealer(options.stateKey, options.requestStateTtlMs, state.requestStates)
     registry.subscribe({
       listChanged: (list) => bus.publish({ type: 'listChanged', list }),
       resourceUpdated: (uri) => bus.publish({ type: 'resourceUpdated', uri })

@@ -7,7 +7,8 @@
  * as the spec's MRTR security section asks. It carries the input responses of
  * earlier rounds, so any instance holding the key can continue the request.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import type { ReplayGuard } from '../state/replay-guard.ts'
 import { invalidRequestState } from './errors.ts'
 
 export interface StateBinding {
@@ -19,7 +20,9 @@ export interface StateBinding {
 }
 
 interface Payload {
-  v: 1
+  v: 2
+  /** Random id: a state is single-use (claimed in the ReplayGuard). */
+  n: string
   m: string
   t: string
   d: string
@@ -27,33 +30,52 @@ interface Payload {
   e: number
   /** Input responses gathered in earlier rounds. */
   r: Record<string, unknown>
+  /** Keys of the input requests this round asked: the only ones a retry may answer. */
+  q: string[]
+}
+
+/** What a valid state carries into the retry. */
+export interface OpenedState {
+  responses: Record<string, unknown>
+  asked: readonly string[]
+  /** The state's single-use id and expiry, for `claim`. */
+  id: string
+  expiresAt: number
 }
 
 export class RequestStateSealer {
   readonly #key: Buffer
   readonly #ttlMs: number
+  readonly #guard: ReplayGuard
 
-  constructor (key: Buffer, ttlMs: number) {
+  constructor (key: Buffer, ttlMs: number, guard: ReplayGuard) {
     this.#key = key
     this.#ttlMs = ttlMs
+    this.#guard = guard
   }
 
-  seal (binding: StateBinding, responses: Record<string, unknown>): string {
+  /** A state for the retry of `binding`: the answers so far, and the keys of the input requests just asked. */
+  seal (binding: StateBinding, responses: Record<string, unknown>, asked: readonly string[]): string {
     const payload: Payload = {
-      v: 1,
+      v: 2,
+      n: randomBytes(12).toString('base64url'),
       m: binding.method,
       t: binding.target,
       d: digest(binding.args),
       p: binding.principalId ?? null,
       e: Date.now() + this.#ttlMs,
-      r: responses
+      r: responses,
+      q: [...asked]
     }
     const body = Buffer.from(JSON.stringify(payload)).toString('base64url')
     return `${body}.${this.#mac(body)}`
   }
 
-  /** The responses carried by a valid state, or a -32602 error saying why it was refused. */
-  open (state: unknown, binding: StateBinding): Record<string, unknown> {
+  /**
+   * What a valid state carries, or a -32602 error saying why it was refused
+   * (modified, expired, another caller or request). Not yet claimed: see `claim`.
+   */
+  open (state: unknown, binding: StateBinding): OpenedState {
     if (typeof state !== 'string') throw invalidRequestState('it must be the string the server returned')
     const dot = state.indexOf('.')
     const body = state.slice(0, dot)
@@ -63,12 +85,20 @@ export class RequestStateSealer {
       throw invalidRequestState('its signature does not verify (was it modified, or issued by a server with another MCP_STATE_SECRET?)')
     }
     const payload = JSON.parse(Buffer.from(body, 'base64url').toString()) as Payload
+    if (payload.v !== 2) throw invalidRequestState('it comes from an older server version; send the request again without requestState')
     if (payload.e < Date.now()) throw invalidRequestState('it has expired; send the request again without requestState')
     if (payload.p !== (binding.principalId ?? null)) throw invalidRequestState('it was issued to another caller')
     if (payload.m !== binding.method || payload.t !== binding.target || payload.d !== digest(binding.args)) {
       throw invalidRequestState('it belongs to a different request (method, name or arguments changed)')
     }
-    return payload.r
+    return { responses: payload.r, asked: payload.q, id: payload.n, expiresAt: payload.e }
+  }
+
+  /** Uses the state up: a second retry with it (a replay) is refused, on any instance sharing the guard. */
+  async claim (opened: OpenedState): Promise<void> {
+    if (!(await this.#guard.claim(opened.id, opened.expiresAt))) {
+      throw invalidRequestState('it was already used: each requestState answers one retry; send the one the latest answer returned')
+    }
   }
 
   #mac (body: string): string {

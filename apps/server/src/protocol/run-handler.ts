@@ -121,7 +121,7 @@ class Run<A, T> implements Execution, Deadline {
       inputRequired: {
         resultType: 'input_required',
         inputRequests: call.inputRequests,
-        requestState: core.sealer.seal(bindingOf(call, this.target, this.args), call.inputResponses ?? {})
+        requestState: core.sealer.seal(bindingOf(call, this.target, this.args), call.inputResponses ?? {}, Object.keys(call.inputRequests ?? {}))
       }
     })
   }
@@ -148,14 +148,29 @@ export function runHandler<A, T> (
   handler: (args: A, ctx: RequestContext) => T | Promise<T>
 ): Promise<HandlerOutcome<T>> {
   if (call.era === 'modern' && (call.params.requestState !== undefined || call.params.inputResponses !== undefined)) {
-    call.inputResponses = gatherInputResponses(core, call, bindingOf(call, target, args))
+    // A retry of a multi round-trip request: its state is checked (and claimed) first.
+    return gatherInputResponses(core, call, bindingOf(call, target, args)).then((responses) => {
+      call.inputResponses = responses
+      return run(core, call, owner, target, args, handler)
+    })
   }
-  const run = new Run<A, T>(core, call, target, args, owner.timeoutMs ?? core.options.handlerTimeoutMs)
+  return run(core, call, owner, target, args, handler)
+}
+
+function run<A, T> (
+  core: RunContext,
+  call: Call,
+  owner: HandlerOwner,
+  target: string,
+  args: A,
+  handler: (args: A, ctx: RequestContext) => T | Promise<T>
+): Promise<HandlerOutcome<T>> {
+  const execution = new Run<A, T>(core, call, target, args, owner.timeoutMs ?? core.options.handlerTimeoutMs)
   const done = new Promise<HandlerOutcome<T>>((resolve, reject) => {
-    run.resolve = resolve
-    run.reject = reject
+    execution.resolve = resolve
+    execution.reject = reject
   })
-  call.execution = run
+  call.execution = execution
   let pending: T | Promise<T>
   try {
     pending = handler(args, new HandlerContext(call, call.logger, owner.owner))
@@ -163,27 +178,37 @@ export function runHandler<A, T> (
     call.execution = undefined
     return Promise.reject(error)
   }
-  run.start(pending)
+  execution.start(pending)
   return done
 }
 
-/** Answers of earlier rounds (sealed in `requestState`) plus this round's `inputResponses`. */
-function gatherInputResponses (core: RunContext, call: Call, binding: StateBinding): Record<string, unknown> | undefined {
+/**
+ * Answers of earlier rounds (sealed in `requestState`) plus this retry's
+ * `inputResponses`, which may only answer the input requests the state says
+ * were asked: a client cannot answer a question the server never put.
+ */
+async function gatherInputResponses (core: RunContext, call: Call, binding: StateBinding): Promise<Record<string, unknown> | undefined> {
   const { requestState, inputResponses } = call.params
-  let responses: Record<string, unknown> | undefined
-  if (requestState !== undefined) responses = { ...core.sealer.open(requestState, binding) }
-  if (inputResponses !== undefined) {
-    if (inputResponses === null || typeof inputResponses !== 'object' || Array.isArray(inputResponses)) {
-      throw invalidParams('"inputResponses" must be an object mapping input request keys to results')
-    }
-    for (const [key, value] of Object.entries(inputResponses)) {
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-        throw invalidParams(`inputResponses["${key}"] must be a result object`)
-      }
-      responses ??= {}
-      responses[key] = value
-    }
+  if (requestState === undefined) {
+    throw invalidParams('"inputResponses" answers the input requests of an input_required result: send it with the "requestState" that result carried')
   }
+  if (inputResponses !== undefined && (inputResponses === null || typeof inputResponses !== 'object' || Array.isArray(inputResponses))) {
+    throw invalidParams('"inputResponses" must be an object mapping input request keys to results')
+  }
+  const opened = core.sealer.open(requestState, binding)
+  // No prototype: keys come from the client ("__proto__" is just a key here).
+  const responses: Record<string, unknown> = Object.assign(Object.create(null), opened.responses)
+  for (const [key, value] of Object.entries((inputResponses ?? {}) as Record<string, unknown>)) {
+    if (!opened.asked.includes(key)) {
+      throw invalidParams(`inputResponses["${key}"] answers no input request of this requestState (it asked: ${opened.asked.join(', ') || 'nothing'})`)
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      throw invalidParams(`inputResponses["${key}"] must be a result object`)
+    }
+    responses[key] = value
+  }
+  // Claimed last: a retry refused for its own mistakes leaves the state usable.
+  await core.sealer.claim(opened)
   return responses
 }
 

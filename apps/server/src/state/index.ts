@@ -1,18 +1,21 @@
 /**
  * The state that must be shared when several instances serve one endpoint:
- * legacy sessions, change events, SSE events for resumption. The core only
- * sees these interfaces; this is where a shared (e.g. Redis) implementation
- * would be chosen instead of the in-process one.
+ * legacy sessions, change events, SSE events for resumption, and the MRTR
+ * requestStates already used. The core only sees these interfaces; this is
+ * where a shared (e.g. Redis) implementation would be chosen instead of the
+ * in-process one.
  */
 import type { Limits } from '../config/schema.ts'
 import { MemoryEventBus, type EventBus } from './event-bus.ts'
 import { MemoryEventStore, type EventStore } from './event-store.ts'
+import { MemoryReplayGuard, type ReplayGuard } from './replay-guard.ts'
 import { MemorySessionStore, type SessionStore } from './session-store.ts'
 
 export interface SharedState {
   sessions: SessionStore
   events: EventBus
   streams: EventStore
+  requestStates: ReplayGuard
   close (): Promise<void>
 }
 
@@ -21,11 +24,14 @@ export function createMemoryState (limits: Limits): SharedState {
   const events = new MemoryEventBus()
   // A resumable stream keeps its last 1000 events for 5 minutes.
   const streams = new MemoryEventStore({ maxEventsPerStream: 1000, ttlMs: 5 * 60_000 })
+  const requestStates = new MemoryReplayGuard({ maxEntries: 100_000 })
   return {
     sessions,
     events,
     streams,
+    requestStates,
     async close () {
+      await requestStates.close()
       await sessions.close()
       await streams.close()
       await events.close()

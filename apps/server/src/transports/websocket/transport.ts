@@ -11,6 +11,7 @@ import type { Duplex } from 'node:stream'
 import type { Socket } from 'node:net'
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify'
 import fastifyWebsocket, { type WebSocket } from '@fastify/websocket'
+import secureJson from 'secure-json-parse'
 import fp from 'fastify-plugin'
 import type { TransportContext } from '../../protocol/call.ts'
 import type { Outcome, ProtocolCore } from '../../protocol/dispatcher.ts'
@@ -86,6 +87,8 @@ const CLOSED = 3
 const CLOSE_WAIT_MS = 2000
 /** After a close frame, how long the peer has to answer before the socket is destroyed. */
 const CLOSE_GRACE_MS = 5000
+
+const JSON_OPTIONS = { protoAction: 'error', constructorAction: 'error' } as const
 
 const BINARY_FRAME = JSON.stringify(failureFrom(null, binaryFrame()))
 
@@ -192,9 +195,10 @@ export class Connection {
     }
     let message: unknown
     try {
-      message = JSON.parse(data.toString())
+      // As on HTTP (Fastify's parser): "__proto__" and "constructor.prototype" keys are refused, not read through.
+      message = secureJson.parse(data.toString(), undefined, JSON_OPTIONS)
     } catch (error) {
-      this.send(failureFrom(null, parseError(`the frame is not valid JSON (${(error as Error).message})`)))
+      this.send(failureFrom(null, parseError(`the frame is not valid JSON, or it holds a forbidden "__proto__" or "constructor.prototype" key (${(error as Error).message})`)))
       return
     }
     const core = this.shared.options.core

@@ -1,0 +1,28 @@
+/** Prototype keys in a WebSocket frame are refused as on HTTP, and never reach an object's prototype. */
+import t from 'tap'
+import { modernEnvelope, startTestServer } from '@mcp-platform/server/testing'
+import calculator from '../../plugins/calculator/src/index.ts'
+
+t.test('"__proto__" and "constructor.prototype" keys: a parse error, and the connection serves on', async (t) => {
+  const server = await startTestServer(t, { plugins: [{ plugin: calculator }] })
+  const ws = new WebSocket(server.wsUrl, 'mcp')
+  t.teardown(() => ws.close())
+  await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject })
+  const messages: any[] = []
+  let wake: (() => void) | undefined
+  ws.onmessage = (event) => { messages.push(JSON.parse(String(event.data))); wake?.() }
+  const next = async () => {
+    while (messages.length === 0) await new Promise<void>((resolve) => { wake = resolve })
+    return messages.shift()
+  }
+  const meta = JSON.stringify(modernEnvelope())
+  ws.send(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"calculate","arguments":{"expression":"1+1"},"inputResponses":{"__proto__":{"action":"accept"}},"requestState":"x","_meta":${meta}}}`)
+  const poisoned = await next()
+  t.equal(poisoned.error?.code, -32700)
+  t.match(poisoned.error?.message, /forbidden "__proto__"/)
+  ws.send(`{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{"constructor":{"prototype":{"polluted":true}},"_meta":${meta}}}`)
+  t.equal((await next()).error?.code, -32700, 'constructor.prototype too')
+  t.equal(({} as Record<string, unknown>).polluted, undefined, 'nothing was polluted')
+  ws.send(`{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"calculate","arguments":{"expression":"2+3"},"_meta":${meta}}}`)
+  t.equal((await next()).result?.structuredContent.result, 5, 'the connection still serves')
+})
