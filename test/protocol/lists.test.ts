@@ -9,7 +9,7 @@ import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.j
 import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
 import type { McpRegistry } from '@mcp-platform/server'
-import { legacyInitialize, legacyRequest, modernRequest, startServer } from '../http/helpers.ts'
+import { legacyInitialize, legacyRequest, modernRequest, startTestServer } from '@mcp-platform/server/testing'
 
 let registry: McpRegistry | undefined
 
@@ -30,7 +30,7 @@ const second: FastifyPluginAsync = async (app) => {
 const names = (result: any) => result.tools.map((tool: { name: string }) => tool.name)
 
 t.test('lists', async (t) => {
-  const { url } = await startServer(t, {
+  const { url } = await startTestServer(t, {
     limits: { pageSize: 2 },
     plugins: [{ plugin: first, name: 'first' }, { plugin: second, name: 'second' }]
   })

@@ -32,10 +32,12 @@ export function modernEnvelope (capabilities: Record<string, unknown> = {}, extr
 
 /**
  * A header value as the Streamable HTTP binding sends it: printable ASCII as
- * is, anything else as `=?base64?<UTF-8 in base64>?=`.
+ * is, anything else as `=?base64?<UTF-8 in base64>?=` (`always`: encoded even
+ * when ASCII, to test that the server decodes before comparing).
  */
-export function encodeHeaderValue (value: string): string {
-  return /^[\x20-\x7e]*$/.test(value) ? value : `=?base64?${Buffer.from(value, 'utf8').toString('base64')}?=`
+export function encodeHeaderValue (value: string, options: { always?: boolean } = {}): string {
+  if (options.always !== true && /^[\x20-\x7e]*$/.test(value)) return value
+  return `=?base64?${Buffer.from(value, 'utf8').toString('base64')}?=`
 }
 
 /** The target a method names in `Mcp-Name` (tool, prompt or resource URI), if any. */
