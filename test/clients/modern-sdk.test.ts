@@ -14,7 +14,7 @@ import t from 'tap'
 import { Client, MissingRequiredClientCapabilityError, StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
 import conformance from '../fixtures/conformance/index.ts'
 import { createProbe } from './probe-tools.ts'
-import { deferred, META, MODERN_VERSION, parseSse, startTestServer, until, within } from '@mcp-platform/server/testing'
+import { deferred, LEGACY_VERSION, META, MODERN_VERSION, parseSse, startTestServer, until, within } from '@mcp-platform/server/testing'
 
 interface Exchange { method: string | undefined, headers: Headers, body: any, status: number, messages: any[] }
 
@@ -315,7 +315,7 @@ t.test('the v2 client in its default legacy mode still gets a 2025-11-25 session
   await client.connect(transport)
   t.teardown(async () => { await client.close().catch(() => {}) })
   t.equal(client.getProtocolEra(), 'legacy')
-  t.equal(client.getNegotiatedProtocolVersion(), '2025-11-25')
+  t.equal(client.getNegotiatedProtocolVersion(), LEGACY_VERSION)
   t.match(transport.sessionId, /^[0-9a-f-]{36}$/)
   t.same((await client.callTool({ name: 'calculate', arguments: { expression: '2^10' } })).structuredContent, { result: 1024 })
 })

@@ -9,7 +9,7 @@ import { Type, type TSchema } from '@sinclair/typebox'
 import type { FastifyPluginAsync } from 'fastify'
 import t from 'tap'
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
-import { buildTestApp, encodeHeaderValue, modernRequest, startTestServer } from '@mcp-platform/server/testing'
+import { buildTestApp, encodeHeaderValue, MODERN_VERSION, modernRequest, startTestServer } from '@mcp-platform/server/testing'
 
 const seen: any[] = []
 
@@ -74,7 +74,7 @@ t.test('Mcp-Param headers are checked against the arguments', async (t) => {
   })
 
   t.test('the v2 client mirrors the annotated arguments itself', async (t) => {
-    const client = new Client({ name: 'mirror', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } })
+    const client = new Client({ name: 'mirror', version: '1' }, { versionNegotiation: { mode: { pin: MODERN_VERSION } } })
     await client.connect(new StreamableHTTPClientTransport(url))
     t.teardown(async () => { await client.close().catch(() => {}) })
     const { tools } = await client.listTools()
