@@ -6,7 +6,8 @@
 import type { FastifyPluginAsync } from 'fastify'
 import t from 'tap'
 import {
-  deferred, LEGACY_VERSION, legacyInitialize, legacyRequest, META, modernHeaders, modernEnvelope, modernRequest, parseSse, startTestServer, until, within
+  deferred, LEGACY_VERSION, legacyInitialize, legacyRequest, META, modernEnvelope, modernHeaders, modernRequest, parseSse,
+  startTestServer, until, within
 } from '@mcp-platform/server/testing'
 
 /** Reads an SSE response event by event. */
