@@ -15,7 +15,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js'
 import conformance from '../fixtures/conformance/index.ts'
 import { createProbe } from './probe-tools.ts'
-import { deferred, LEGACY, legacyRequest, rawPost, startServer, until, within } from '../http/helpers.ts'
+import { deferred, LEGACY_VERSION, legacyRequest, rawPost, startTestServer, until, within } from '@mcp-platform/server/testing'
 
 /** What the inline plugin lets the tests observe and do server-side. */
 const server = createProbe()
@@ -37,7 +37,7 @@ const inline: FastifyPluginAsync = async (app) => {
 }
 
 t.test('the legacy SDK client against the server', async (t) => {
-  const { app, url } = await startServer(t, {
+  const { app, url } = await startTestServer(t, {
     serverName: 'legacy-test-server',
     serverVersion: '9.9.9',
     instructions: 'Be nice.',
@@ -70,7 +70,7 @@ t.test('the legacy SDK client against the server', async (t) => {
   t.teardown(async () => { await client.close().catch(() => {}) })
 
   t.test('initialize negotiates 2025-11-25 and describes the server', async (t) => {
-    t.equal(transport.protocolVersion, LEGACY, 'negotiated the client\'s newest version')
+    t.equal(transport.protocolVersion, LEGACY_VERSION, 'negotiated the client\'s newest version')
     t.match(transport.sessionId, /^[0-9a-f-]{36}$/, 'a session id was issued')
     t.same(client.getServerVersion(), { name: 'legacy-test-server', version: '9.9.9' })
     t.equal(client.getInstructions(), 'Be nice.')
@@ -252,8 +252,8 @@ t.test('the legacy SDK client against the server', async (t) => {
 })
 
 t.test('a legacy client that asks for an old version gets it, and one we do not know gets our newest', async (t) => {
-  const { url } = await startServer(t, { plugins: [{ module: '@mcp-platform/calculator' }] })
-  for (const [asked, expected] of [['2025-03-26', '2025-03-26'], ['2025-06-18', '2025-06-18'], ['2024-11-05', LEGACY]]) {
+  const { url } = await startTestServer(t, { plugins: [{ module: '@mcp-platform/calculator' }] })
+  for (const [asked, expected] of [['2025-03-26', '2025-03-26'], ['2025-06-18', '2025-06-18'], ['2024-11-05', LEGACY_VERSION]]) {
     const answer = await rawPost(url, { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: asked, capabilities: {}, clientInfo: { name: 'x', version: '1' } } })
     t.equal(answer.status, 200)
     t.equal(answer.response.result.protocolVersion, expected, `${asked} → ${expected}`)

@@ -14,7 +14,7 @@ import t from 'tap'
 import { Client, MissingRequiredClientCapabilityError, StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
 import conformance from '../fixtures/conformance/index.ts'
 import { createProbe } from './probe-tools.ts'
-import { deferred, META, MODERN, parseSse, startServer, until, within } from '../http/helpers.ts'
+import { deferred, LEGACY_VERSION, META, MODERN_VERSION, parseSse, startTestServer, until, within } from '@mcp-platform/server/testing'
 
 interface Exchange { method: string | undefined, headers: Headers, body: any, status: number, messages: any[] }
 
@@ -71,7 +71,7 @@ const plugins = [
 ]
 
 t.test('the v2 client in auto mode against the dual-era server', async (t) => {
-  const { app, url } = await startServer(t, { serverName: 'modern-test-server', serverVersion: '2.0.0', instructions: 'Hello.', plugins })
+  const { app, url } = await startTestServer(t, { serverName: 'modern-test-server', serverVersion: '2.0.0', instructions: 'Hello.', plugins })
   const wire: Exchange[] = []
   const elicitations: any[] = []
   let elicitAction: 'accept' | 'decline' = 'accept'
@@ -99,9 +99,9 @@ t.test('the v2 client in auto mode against the dual-era server', async (t) => {
 
   t.test('auto mode picks the modern era: one server/discover, no initialize, no session', async (t) => {
     t.equal(client.getProtocolEra(), 'modern')
-    t.equal(client.getNegotiatedProtocolVersion(), MODERN)
+    t.equal(client.getNegotiatedProtocolVersion(), MODERN_VERSION)
     t.same(wire.map((e) => e.method), ['server/discover'], 'the probe was the only request')
-    t.equal(wire[0].headers.get('mcp-protocol-version'), MODERN)
+    t.equal(wire[0].headers.get('mcp-protocol-version'), MODERN_VERSION)
     t.equal(wire[0].headers.get('mcp-method'), 'server/discover')
     t.equal(transport.sessionId, undefined, 'no Mcp-Session-Id on the modern era')
     t.equal([...app.mcpCore.sessions.local()].length, 0, 'no legacy session was created')
@@ -109,7 +109,7 @@ t.test('the v2 client in auto mode against the dual-era server', async (t) => {
 
   t.test('server/discover: versions, capabilities, serverInfo in _meta, cache hints', async (t) => {
     const discovered = client.getDiscoverResult()!
-    t.ok(discovered.supportedVersions.includes(MODERN))
+    t.ok(discovered.supportedVersions.includes(MODERN_VERSION))
     t.same(discovered.capabilities.tools, { listChanged: true })
     t.same(discovered.capabilities.resources, { subscribe: true, listChanged: true })
     t.same((discovered._meta as any)?.[META.serverInfo], { name: 'modern-test-server', version: '2.0.0' })
@@ -117,7 +117,7 @@ t.test('the v2 client in auto mode against the dual-era server', async (t) => {
     t.equal(client.getInstructions(), 'Hello.')
 
     const again = await client.discover()
-    t.ok(again.supportedVersions.includes(MODERN))
+    t.ok(again.supportedVersions.includes(MODERN_VERSION))
     await until(() => wire.at(-1)!.messages.length > 0, 2000, 'the recorded answer')
     const raw = wire.at(-1)!.messages[0].result
     t.equal(raw.resultType, 'complete', 'resultType on the wire')
@@ -136,7 +136,7 @@ t.test('the v2 client in auto mode against the dual-era server', async (t) => {
     t.equal(raw.cacheScope, 'public')
     t.same(raw._meta[META.serverInfo], { name: 'modern-test-server', version: '2.0.0' })
     t.equal(listed.headers.get('mcp-method'), 'tools/list')
-    t.equal(listed.body.params._meta[META.protocolVersion], MODERN, 'the client attached the _meta envelope')
+    t.equal(listed.body.params._meta[META.protocolVersion], MODERN_VERSION, 'the client attached the _meta envelope')
 
     const result = await client.callTool({ name: 'calculate', arguments: { expression: 'max(3, 9) - 2 ^ 3' } })
     t.same(result.structuredContent, { result: 1 })
@@ -196,7 +196,7 @@ t.test('the v2 client in auto mode against the dual-era server', async (t) => {
   })
 
   t.test('a client without the elicitation capability gets -32021 naming it', async (t) => {
-    const bare = new Client({ name: 'bare', version: '1' }, { versionNegotiation: { mode: { pin: MODERN } } })
+    const bare = new Client({ name: 'bare', version: '1' }, { versionNegotiation: { mode: { pin: MODERN_VERSION } } })
     await bare.connect(new StreamableHTTPClientTransport(url))
     t.teardown(async () => { await bare.close().catch(() => {}) })
     const error = await bare.callTool({ name: 'ask_color', arguments: {} }).then(() => undefined, (e: unknown) => e)
@@ -288,10 +288,10 @@ t.test('the v2 client in auto mode against the dual-era server', async (t) => {
 })
 
 t.test('manual MRTR mode: the client hands back the InputRequiredResult', async (t) => {
-  const { url } = await startServer(t, { plugins })
+  const { url } = await startTestServer(t, { plugins })
   const client = new Client({ name: 'manual', version: '1' }, {
     capabilities: { elicitation: {} },
-    versionNegotiation: { mode: { pin: MODERN } },
+    versionNegotiation: { mode: { pin: MODERN_VERSION } },
     inputRequired: { autoFulfill: false }
   })
   await client.connect(new StreamableHTTPClientTransport(url))
@@ -309,13 +309,13 @@ t.test('manual MRTR mode: the client hands back the InputRequiredResult', async 
 })
 
 t.test('the v2 client in its default legacy mode still gets a 2025-11-25 session', async (t) => {
-  const { url } = await startServer(t, { plugins: [{ module: '@mcp-platform/calculator' }] })
+  const { url } = await startTestServer(t, { plugins: [{ module: '@mcp-platform/calculator' }] })
   const client = new Client({ name: 'v2-legacy', version: '1' })
   const transport = new StreamableHTTPClientTransport(url)
   await client.connect(transport)
   t.teardown(async () => { await client.close().catch(() => {}) })
   t.equal(client.getProtocolEra(), 'legacy')
-  t.equal(client.getNegotiatedProtocolVersion(), '2025-11-25')
+  t.equal(client.getNegotiatedProtocolVersion(), LEGACY_VERSION)
   t.match(transport.sessionId, /^[0-9a-f-]{36}$/)
   t.same((await client.callTool({ name: 'calculate', arguments: { expression: '2^10' } })).structuredContent, { result: 1024 })
 })

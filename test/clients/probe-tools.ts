@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify'
 import type { McpRegistry } from '@mcp-platform/server'
-import { deferred } from '../http/helpers.ts'
+import { deferred } from '@mcp-platform/server/testing'
 
 export function createProbe () {
   const probe = {

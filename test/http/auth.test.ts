@@ -7,10 +7,9 @@ import { createHmac } from 'node:crypto'
 import { Writable } from 'node:stream'
 import t from 'tap'
 import WebSocket from 'ws'
-import { buildApp } from '@mcp-platform/server'
+import { buildTestApp, LEGACY_VERSION, modernRequest, rawPost, startTestServer } from '@mcp-platform/server/testing'
 
 const SECRET = 'a-test-secret-that-is-at-least-32-chars'
-const json = async (res: Response): Promise<any> => await res.json()
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url')
 
 function token (claims: Record<string, unknown>, secret = SECRET): string {
@@ -18,20 +17,13 @@ function token (claims: Record<string, unknown>, secret = SECRET): string {
   return `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`
 }
 
-const META = {
-  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-  'io.modelcontextprotocol/clientCapabilities': {}
-}
-const HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28' }
-
 t.test('with MCP_JWT_SECRET set', async (t) => {
   let logs = ''
   const logStream = new Writable({ write (chunk, _encoding, done) { logs += chunk.toString(); done() } })
-  const app = await buildApp({
+  const { url, wsUrl } = await startTestServer(t, {
     jwtSecret: SECRET,
     logLevel: 'debug',
     auth: { issuer: 'https://issuer.example' },
-    stateSecret: 'x',
     plugins: [{
       plugin: async (app) => {
         app.mcp.tool({ name: 'whoami', description: 'Returns the caller', handler: (_args, ctx) => ctx.principal?.id ?? 'nobody' })
@@ -46,22 +38,19 @@ t.test('with MCP_JWT_SECRET set', async (t) => {
       }
     }]
   }, { logStream })
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  t.teardown(() => app.close())
-  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
   const alice = token({ sub: 'alice', iss: 'https://issuer.example', scope: 'tools:read tools:call' })
   const bob = token({ sub: 'bob', iss: 'https://issuer.example' })
 
-  const call = (name: string, authorization?: string, params: Record<string, unknown> = {}) => fetch(`${base}/mcp`, {
-    method: 'POST',
-    headers: { ...HEADERS, 'mcp-method': 'tools/call', 'mcp-name': name, ...(authorization !== undefined ? { authorization } : {}) },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: {}, ...params, _meta: { ...META, 'io.modelcontextprotocol/clientCapabilities': { elicitation: {} } } } })
-  })
+  const call = (name: string, authorization?: string, params: Record<string, unknown> = {}) =>
+    modernRequest(url, 'tools/call', { name, arguments: {}, ...params }, {
+      capabilities: { elicitation: {} },
+      headers: authorization !== undefined ? { authorization } : {}
+    })
 
   t.test('a valid token reaches the tool as ctx.principal', async (t) => {
-    const res = await call('whoami', `Bearer ${alice}`)
-    t.equal(res.status, 200)
-    t.equal(((await res.json()) as any).result.content[0].text, 'alice')
+    const answer = await call('whoami', `Bearer ${alice}`)
+    t.equal(answer.status, 200)
+    t.equal(answer.response.result.content[0].text, 'alice')
   })
 
   const refusals: Array<[string, string | undefined, RegExp]> = [
@@ -75,56 +64,49 @@ t.test('with MCP_JWT_SECRET set', async (t) => {
   ]
   for (const [what, authorization, message] of refusals) {
     t.test(`${what} gets 401 with WWW-Authenticate and a JSON-RPC error`, async (t) => {
-      const res = await call('whoami', authorization)
-      t.equal(res.status, 401)
-      t.match(res.headers.get('www-authenticate'), /^Bearer realm="mcp", error="(missing_token|invalid_token)"$/)
-      const body = await res.json() as any
-      t.equal(body.error.code, -32600)
-      t.match(body.error.message, message)
+      const answer = await call('whoami', authorization)
+      t.equal(answer.status, 401)
+      t.match(answer.headers.get('www-authenticate'), /^Bearer realm="mcp", error="(missing_token|invalid_token)"$/)
+      t.equal(answer.response.error.code, -32600)
+      t.match(answer.response.error.message, message)
     })
   }
 
   t.test('/health needs no token', async (t) => {
-    t.equal((await fetch(`${base}/health`)).status, 200)
+    t.equal((await fetch(new URL('/health', url))).status, 200)
   })
 
   t.test('a legacy session belongs to the principal that opened it', async (t) => {
-    const init = await fetch(`${base}/mcp`, {
-      method: 'POST',
-      headers: { ...HEADERS, 'mcp-protocol-version': '2025-11-25', authorization: `Bearer ${alice}` },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } })
-    })
+    const init = await rawPost(url, { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: LEGACY_VERSION, capabilities: {}, clientInfo: { name: 't', version: '1' } } },
+      { 'mcp-protocol-version': LEGACY_VERSION, authorization: `Bearer ${alice}` })
     const session = init.headers.get('mcp-session-id')!
-    const list = (authorization: string) => fetch(`${base}/mcp`, {
-      method: 'POST',
-      headers: { ...HEADERS, 'mcp-protocol-version': '2025-11-25', 'mcp-session-id': session, authorization },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' })
-    })
+    const list = (authorization: string) => rawPost(url, { jsonrpc: '2.0', id: 2, method: 'tools/list' },
+      { 'mcp-protocol-version': LEGACY_VERSION, 'mcp-session-id': session, authorization })
     t.equal((await list(`Bearer ${alice}`)).status, 200)
     t.equal((await list(`Bearer ${bob}`)).status, 404, 'another principal cannot use it')
   })
 
   t.test('MRTR requestState issued to one principal is refused for another', async (t) => {
-    const first = await json(await call('ask', `Bearer ${alice}`))
+    const first = (await call('ask', `Bearer ${alice}`)).response
     t.equal(first.result.resultType, 'input_required')
     const retry = { requestState: first.result.requestState, inputResponses: { 'elicitation-0': { action: 'accept', content: { name: 'Alice' } } } }
-    const asBob = await json(await call('ask', `Bearer ${bob}`, retry))
+    const asBob = (await call('ask', `Bearer ${bob}`, retry)).response
     t.equal(asBob.error.code, -32602)
     t.match(asBob.error.message, /issued to another caller/)
-    const asAlice = await json(await call('ask', `Bearer ${alice}`, retry))
+    const asAlice = (await call('ask', `Bearer ${alice}`, retry)).response
     t.equal(asAlice.result.content[0].text, 'Alice')
   })
 
   t.test('a WebSocket upgrade without a token is refused', async (t) => {
     const status = await new Promise<number>((resolve) => {
-      const socket = new WebSocket(`${base.replace('http', 'ws')}/mcp`, 'mcp')
+      const socket = new WebSocket(wsUrl, 'mcp')
       socket.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0))
       socket.on('open', () => { socket.close(); resolve(101) })
       socket.on('error', () => {})
     })
     t.equal(status, 401)
     const opened = await new Promise<boolean>((resolve) => {
-      const socket = new WebSocket(`${base.replace('http', 'ws')}/mcp`, 'mcp', { headers: { authorization: `Bearer ${alice}` } })
+      const socket = new WebSocket(wsUrl, 'mcp', { headers: { authorization: `Bearer ${alice}` } })
       socket.on('open', () => { socket.close(); resolve(true) })
       socket.on('unexpected-response', () => resolve(false))
       socket.on('error', () => {})
@@ -140,5 +122,5 @@ t.test('with MCP_JWT_SECRET set', async (t) => {
 })
 
 t.test('a secret shorter than 32 characters is refused at start', async (t) => {
-  await t.rejects(buildApp({ jwtSecret: 'short' }), /MCP_JWT_SECRET: must be at least 32 characters/)
+  await t.rejects(buildTestApp(t, { jwtSecret: 'short' }), /MCP_JWT_SECRET: must be at least 32 characters/)
 })

@@ -15,9 +15,9 @@ import { ToolError } from '@mcp-platform/server'
 import { MemoryReplayGuard } from '../../apps/server/src/state/replay-guard.ts'
 import { RequestStateSealer } from '../../apps/server/src/protocol/request-state.ts'
 import {
-  deferred, LEGACY, legacyInitialize, legacyRequest, META, MODERN, modernHeaders, modernMeta, modernRequest,
-  rawPost, readAnswer, startServer, within, type RawAnswer
-} from './helpers.ts'
+  deferred, encodeHeaderValue, LEGACY_VERSION, legacyInitialize, legacyRequest, META, MODERN_VERSION, modernEnvelope, modernHeaders,
+  modernRequest, rawPost, readAnswer, startTestServer, within, type RawAnswer
+} from '@mcp-platform/server/testing'
 
 const STATE_SECRET = 'bad-input-secret'
 
@@ -94,14 +94,14 @@ async function postWithHost (url: URL, host: string, body: unknown): Promise<{ s
 }
 
 t.test('bad input over HTTP', async (t) => {
-  const { url } = await startServer(t, {
+  const { url } = await startTestServer(t, {
     stateSecret: STATE_SECRET,
     limits: { bodyLimit: 4096, toolTimeoutMs: 300 },
     plugins: [{ module: '@mcp-platform/calculator' }, { plugin: inline, name: 'inline' }]
   })
 
   // Two good clients call calculate in a loop for the whole test.
-  const modern = new Client({ name: 'good-modern', version: '1' }, { versionNegotiation: { mode: { pin: MODERN } } })
+  const modern = new Client({ name: 'good-modern', version: '1' }, { versionNegotiation: { mode: { pin: MODERN_VERSION } } })
   await modern.connect(new StreamableHTTPClientTransport(url))
   const legacy = new LegacyClient({ name: 'good-legacy', version: '1' })
   await legacy.connect(new LegacyTransport(url))
@@ -143,7 +143,7 @@ t.test('bad input over HTTP', async (t) => {
   })
 
   t.test('a batch: 400, -32600', async (t) => {
-    const answer = await rawPost(url, [{ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: modernMeta() } }], modernHeaders('tools/list'))
+    const answer = await rawPost(url, [{ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: modernEnvelope() } }], modernHeaders('tools/list'))
     assertError(t, answer, 400, -32600, /batches are not supported.*one message per request/)
   })
 
@@ -151,7 +151,7 @@ t.test('bad input over HTTP', async (t) => {
     assertError(t, await modernRequest(url, 'tools/explode'), 404, -32601, /method not found.*"tools\/explode".*2026-07-28/i)
     const session = await legacyInitialize(url)
     assertError(t, await legacyRequest(url, session, 'tools/explode'), 200, -32601, /method not found.*"tools\/explode".*2025-11-25/i)
-    assertError(t, await modernRequest(url, 'initialize', { protocolVersion: LEGACY, capabilities: {}, clientInfo: { name: 'x', version: '1' } }),
+    assertError(t, await modernRequest(url, 'initialize', { protocolVersion: LEGACY_VERSION, capabilities: {}, clientInfo: { name: 'x', version: '1' } }),
       404, -32601, /"initialize".*belongs to protocol 2025-11-25 and earlier/)
     assertError(t, await legacyRequest(url, session, 'server/discover'), 200, -32601, /belongs to protocol 2026-07-28/)
   })
@@ -179,7 +179,7 @@ t.test('bad input over HTTP', async (t) => {
   })
 
   t.test('wrong Content-Type: 415', async (t) => {
-    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: modernMeta() } })
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: modernEnvelope() } })
     for (const type of ['text/plain', 'application/xml', 'application/x-www-form-urlencoded']) {
       assertError(t, await rawPost(url, body, { ...modernHeaders('tools/list'), 'content-type': type }), 415, -32600,
         new RegExp(`Unsupported Content-Type '${type.replace('+', '\\+')}'.*send application/json`))
@@ -236,7 +236,7 @@ t.test('bad input over HTTP', async (t) => {
   })
 
   t.test('a bad Host: 403', async (t) => {
-    const body = { jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: modernMeta() } }
+    const body = { jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: modernEnvelope() } }
     const answer = await postWithHost(url, 'attacker.example', body)
     t.equal(answer.status, 403)
     t.equal(answer.body.error.code, -32600)
@@ -250,7 +250,7 @@ t.test('bad input over HTTP', async (t) => {
     const call = { name: 'calculate', arguments: { expression: '1' } }
     assertError(t, await modernRequest(url, 'tools/list', {}, { headers: { 'mcp-protocol-version': null } }), 400, -32020,
       /MCP-Protocol-Version header is required/)
-    assertError(t, await modernRequest(url, 'tools/list', {}, { headers: { 'mcp-protocol-version': LEGACY } }), 400, -32020,
+    assertError(t, await modernRequest(url, 'tools/list', {}, { headers: { 'mcp-protocol-version': LEGACY_VERSION } }), 400, -32020,
       /MCP-Protocol-Version header value '2025-11-25' does not match body value '2026-07-28'/)
     assertError(t, await modernRequest(url, 'tools/list', {}, { headers: { 'mcp-method': null } }), 400, -32020, /Mcp-Method header is required \(expected 'tools\/list'\)/)
     assertError(t, await modernRequest(url, 'tools/list', {}, { headers: { 'mcp-method': 'prompts/list' } }), 400, -32020,
@@ -261,23 +261,22 @@ t.test('bad input over HTTP', async (t) => {
     assertError(t, await modernRequest(url, 'resources/read', { uri: 'test://a' }, { headers: { 'mcp-name': 'test://b' } }), 400, -32020,
       /Mcp-Name header value 'test:\/\/b' does not match body value 'test:\/\/a'/)
     // The base64 sentinel form is decoded before comparing.
-    const encoded = (text: string) => `=?base64?${Buffer.from(text).toString('base64')}?=`
-    t.equal((await modernRequest(url, 'tools/call', call, { headers: { 'mcp-name': encoded('calculate') } })).status, 200, 'an encoded matching name is accepted')
-    assertError(t, await modernRequest(url, 'tools/call', call, { headers: { 'mcp-name': encoded('calculatE') } }), 400, -32020, /does not match body value 'calculate'/)
+    t.equal((await modernRequest(url, 'tools/call', call, { headers: { 'mcp-name': encodeHeaderValue('calculate', { always: true }) } })).status, 200, 'an encoded matching name is accepted')
+    assertError(t, await modernRequest(url, 'tools/call', call, { headers: { 'mcp-name': encodeHeaderValue('calculatE', { always: true }) } }), 400, -32020, /does not match body value 'calculate'/)
     assertError(t, await modernRequest(url, 'tools/call', call, { headers: { 'mcp-name': '=?base64?not base64!?=' } }), 400, -32020, /invalid =\?base64\?\.\.\.\?= value/)
     // The markers are case-sensitive: an upper-case one is a literal value, which does not match.
     assertError(t, await modernRequest(url, 'tools/call', call, { headers: { 'mcp-name': `=?BASE64?${Buffer.from('calculate').toString('base64')}?=` } }), 400, -32020, /does not match/)
   })
 
   t.test('unsupported modern version: 400, -32022 with data.supported', async (t) => {
-    const meta = { ...modernMeta(), [META.protocolVersion]: '2099-01-01' }
+    const meta = { ...modernEnvelope(), [META.protocolVersion]: '2099-01-01' }
     const answer = await rawPost(url, { jsonrpc: '2.0', id: 5, method: 'tools/list', params: { _meta: meta } },
       { ...modernHeaders('tools/list'), 'mcp-protocol-version': '2099-01-01' })
     assertError(t, answer, 400, -32022, /unsupported protocol version "2099-01-01".*supports 2026-07-28/i)
-    t.same(answer.response.error.data, { supported: [MODERN], requested: '2099-01-01' })
+    t.same(answer.response.error.data, { supported: [MODERN_VERSION], requested: '2099-01-01' })
     t.equal(answer.response.id, 5, 'the request id is echoed')
     // A non-string version claim.
-    const numeric = await rawPost(url, { jsonrpc: '2.0', id: 6, method: 'tools/list', params: { _meta: { ...modernMeta(), [META.protocolVersion]: 2026 } } },
+    const numeric = await rawPost(url, { jsonrpc: '2.0', id: 6, method: 'tools/list', params: { _meta: { ...modernEnvelope(), [META.protocolVersion]: 2026 } } },
       { ...modernHeaders('tools/list'), 'mcp-protocol-version': '2026' })
     assertError(t, numeric, 400, -32602, /protocolVersion" must be a protocol version string/)
     // An unknown legacy version header in a session.
@@ -287,12 +286,12 @@ t.test('bad input over HTTP', async (t) => {
   })
 
   t.test('missing clientCapabilities: 400, -32602', async (t) => {
-    const answer = await rawPost(url, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: { [META.protocolVersion]: MODERN } } }, modernHeaders('tools/list'))
+    const answer = await rawPost(url, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: { [META.protocolVersion]: MODERN_VERSION } } }, modernHeaders('tools/list'))
     assertError(t, answer, 400, -32602, /clientCapabilities" is required on every request \(an object, \{\} if the client has none\)/)
-    const asArray = await rawPost(url, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: { ...modernMeta(), [META.clientCapabilities]: [] } } }, modernHeaders('tools/list'))
+    const asArray = await rawPost(url, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: { ...modernEnvelope(), [META.clientCapabilities]: [] } } }, modernHeaders('tools/list'))
     assertError(t, asArray, 400, -32602, /clientCapabilities" is required/)
     // The modern version header on a body without the _meta envelope.
-    assertError(t, await rawPost(url, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, { 'mcp-protocol-version': MODERN }), 400, -32602,
+    assertError(t, await rawPost(url, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, { 'mcp-protocol-version': MODERN_VERSION }), 400, -32602,
       /_meta lacks "io\.modelcontextprotocol\/protocolVersion" and "io\.modelcontextprotocol\/clientCapabilities"/)
   })
 
@@ -391,9 +390,9 @@ t.test('bad input over HTTP', async (t) => {
 })
 
 t.test('session limit: 503 with a retry hint; DELETE frees a place and ends the session\'s GET stream', async (t) => {
-  const { url } = await startServer(t, { limits: { maxSessions: 1 } })
+  const { url } = await startTestServer(t, { limits: { maxSessions: 1 } })
   const first = await legacyInitialize(url)
-  const refused = await rawPost(url, { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: LEGACY, capabilities: {}, clientInfo: { name: 'x', version: '1' } } })
+  const refused = await rawPost(url, { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: LEGACY_VERSION, capabilities: {}, clientInfo: { name: 'x', version: '1' } } })
   assertError(t, refused, 503, -32603, /session limit; retry later or close unused sessions/)
   t.equal(refused.headers.get('mcp-session-id'), null, 'no session id for a refused initialize')
 

@@ -9,8 +9,7 @@ import { Type, type TSchema } from '@sinclair/typebox'
 import type { FastifyPluginAsync } from 'fastify'
 import t from 'tap'
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
-import { buildApp } from '@mcp-platform/server'
-import { modernRequest, startServer } from '../http/helpers.ts'
+import { buildTestApp, encodeHeaderValue, MODERN_VERSION, modernRequest, startTestServer } from '@mcp-platform/server/testing'
 
 const seen: any[] = []
 
@@ -31,10 +30,9 @@ const sql: FastifyPluginAsync = async (app) => {
 }
 
 const call = (args: Record<string, unknown>) => ({ name: 'execute_sql', arguments: args })
-const b64 = (text: string) => `=?base64?${Buffer.from(text, 'utf8').toString('base64')}?=`
 
 t.test('Mcp-Param headers are checked against the arguments', async (t) => {
-  const { url } = await startServer(t, { plugins: [{ plugin: sql, name: 'sql' }] })
+  const { url } = await startTestServer(t, { plugins: [{ plugin: sql, name: 'sql' }] })
 
   t.test('matching headers are accepted', async (t) => {
     const ok = await modernRequest(url, 'tools/call', call({ region: 'us-west1', shard: 42, dryRun: true, query: 'SELECT 1' }),
@@ -45,7 +43,7 @@ t.test('Mcp-Param headers are checked against the arguments', async (t) => {
       { headers: { 'mcp-param-region': 'eu', 'mcp-param-shard': '42.0' } })
     t.equal(numeric.status, 200, 'integers compare numerically (42.0 = 42)')
     const encoded = await modernRequest(url, 'tools/call', call({ region: 'Zürich 東', query: 'q' }),
-      { headers: { 'mcp-param-region': b64('Zürich 東') } })
+      { headers: { 'mcp-param-region': encodeHeaderValue('Zürich 東') } })
     t.equal(encoded.status, 200, 'a base64 sentinel value is decoded before comparing')
     const nameCase = await modernRequest(url, 'tools/call', call({ region: 'eu', query: 'q' }), { headers: { 'MCP-PARAM-REGION': 'eu' } })
     t.equal(nameCase.status, 200, 'header names are case-insensitive')
@@ -61,7 +59,7 @@ t.test('Mcp-Param headers are checked against the arguments', async (t) => {
       ['empty integer', { region: 'eu', shard: 0, query: 'q' }, { 'mcp-param-region': 'eu', 'mcp-param-shard': '' }, /Mcp-Param-Shard/],
       ['boolean', { region: 'eu', dryRun: false, query: 'q' }, { 'mcp-param-region': 'eu', 'mcp-param-dry-run': 'False' }, /Mcp-Param-Dry-Run header value 'False' does not match body value 'false'/],
       ['bad base64', { region: 'eu', query: 'q' }, { 'mcp-param-region': '=?base64?***?=' }, /Mcp-Param-Region header has an invalid =\?base64\?\.\.\.\?= value/],
-      ['encoded, different', { region: 'eu', query: 'q' }, { 'mcp-param-region': b64('us') }, /does not match body value 'eu'/],
+      ['encoded, different', { region: 'eu', query: 'q' }, { 'mcp-param-region': encodeHeaderValue('us', { always: true }) }, /does not match body value 'eu'/],
       ['nested', { region: 'eu', target: { table: 'users' }, query: 'q' }, { 'mcp-param-region': 'eu', 'mcp-param-table': 'orders' }, /Mcp-Param-Table header value 'orders' does not match body value 'users'/],
       ['nested, missing', { region: 'eu', target: { table: 'users' }, query: 'q' }, { 'mcp-param-region': 'eu' }, /Mcp-Param-Table header is required when "target\.table" is given/]
     ]
@@ -76,7 +74,7 @@ t.test('Mcp-Param headers are checked against the arguments', async (t) => {
   })
 
   t.test('the v2 client mirrors the annotated arguments itself', async (t) => {
-    const client = new Client({ name: 'mirror', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } })
+    const client = new Client({ name: 'mirror', version: '1' }, { versionNegotiation: { mode: { pin: MODERN_VERSION } } })
     await client.connect(new StreamableHTTPClientTransport(url))
     t.teardown(async () => { await client.close().catch(() => {}) })
     const { tools } = await client.listTools()
@@ -104,7 +102,7 @@ t.test('invalid x-mcp-header annotations fail at start, naming the tool and the 
     const plugin: FastifyPluginAsync = async (app) => {
       app.mcp.tool({ name: 'bad_headers', description: what, input, handler: () => 'never' })
     }
-    await t.rejects(buildApp({ logLevel: 'silent', stateSecret: 's', plugins: [{ plugin, name: 'header-plugin' }] }),
+    await t.rejects(buildTestApp(t, { plugins: [{ plugin, name: 'header-plugin' }] }),
       { message: new RegExp(`Tool "bad_headers".*${message.source}`) }, what)
   }
 })

@@ -9,7 +9,7 @@ import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.j
 import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
 import type { McpRegistry } from '@mcp-platform/server'
-import { legacyInitialize, legacyRequest, modernRequest, startServer } from '../http/helpers.ts'
+import { legacyInitialize, legacyRequest, MODERN_VERSION, modernRequest, startTestServer } from '@mcp-platform/server/testing'
 
 let registry: McpRegistry | undefined
 
@@ -30,7 +30,7 @@ const second: FastifyPluginAsync = async (app) => {
 const names = (result: any) => result.tools.map((tool: { name: string }) => tool.name)
 
 t.test('lists', async (t) => {
-  const { url } = await startServer(t, {
+  const { url } = await startTestServer(t, {
     limits: { pageSize: 2 },
     plugins: [{ plugin: first, name: 'first' }, { plugin: second, name: 'second' }]
   })
@@ -65,7 +65,7 @@ t.test('lists', async (t) => {
   })
 
   t.test('both reference clients walk every page', async (t) => {
-    const modern = new Client({ name: 'pager', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } })
+    const modern = new Client({ name: 'pager', version: '1' }, { versionNegotiation: { mode: { pin: MODERN_VERSION } } })
     await modern.connect(new StreamableHTTPClientTransport(url))
     const legacy = new LegacyClient({ name: 'pager', version: '1' })
     await legacy.connect(new LegacyTransport(url))

@@ -6,35 +6,34 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsync } from 'fastify'
 import t from 'tap'
-import { buildApp, type McpRegistry } from '@mcp-platform/server'
-import { legacyInitialize, legacyRequest, modernRequest, startServer } from '../http/helpers.ts'
+import type { McpRegistry } from '@mcp-platform/server'
+import { buildTestApp, legacyInitialize, legacyRequest, modernRequest, startTestServer, type Teardown } from '@mcp-platform/server/testing'
 
-const build = async (plugins: Array<{ plugin: FastifyPluginAsync, name?: string }>) =>
-  await buildApp({ logLevel: 'silent', stateSecret: 's', plugins })
+const build = async (t: Teardown, plugins: Array<{ plugin: FastifyPluginAsync, name?: string }>) => await buildTestApp(t, { plugins })
 
 t.test('duplicate names fail at start, naming both plugins', async (t) => {
   const tool = (name: string): FastifyPluginAsync => async (app) => {
     app.mcp.tool({ name, description: 'x', handler: () => 'x' })
   }
-  await t.rejects(build([{ plugin: tool('lookup'), name: 'weather-plugin' }, { plugin: tool('other'), name: 'misc' }, { plugin: tool('lookup'), name: 'db-plugin' }]),
+  await t.rejects(build(t, [{ plugin: tool('lookup'), name: 'weather-plugin' }, { plugin: tool('other'), name: 'misc' }, { plugin: tool('lookup'), name: 'db-plugin' }]),
     { message: 'Tool "lookup" is registered twice: by plugin "weather-plugin" and by plugin "db-plugin"' })
 
   // Without explicit names, the plugin functions' names are used.
   const alphaPlugin: FastifyPluginAsync = async (app) => { app.mcp.prompt({ name: 'greet', handler: () => 'hi' }) }
   const betaPlugin: FastifyPluginAsync = async (app) => { app.mcp.prompt({ name: 'greet', handler: () => 'hello' }) }
-  await t.rejects(build([{ plugin: alphaPlugin }, { plugin: betaPlugin }]),
+  await t.rejects(build(t, [{ plugin: alphaPlugin }, { plugin: betaPlugin }]),
     { message: 'Prompt "greet" is registered twice: by plugin "alphaPlugin" and by plugin "betaPlugin"' })
 
   const resource = (owner: string): FastifyPluginAsync => async (app) => {
     app.mcp.resource({ uri: 'file:///shared.txt', name: owner, read: () => owner })
   }
-  await t.rejects(build([{ plugin: resource('a'), name: 'files-a' }, { plugin: resource('b'), name: 'files-b' }]),
+  await t.rejects(build(t, [{ plugin: resource('a'), name: 'files-a' }, { plugin: resource('b'), name: 'files-b' }]),
     { message: /Resource "file:\/\/\/shared\.txt" is registered twice: by plugin "files-a" and by plugin "files-b"/ })
 
   const template = (owner: string): FastifyPluginAsync => async (app) => {
     app.mcp.resourceTemplate({ uriTemplate: 'db://{table}', name: owner, read: () => owner })
   }
-  await t.rejects(build([{ plugin: template('a'), name: 'db-one' }, { plugin: template('b'), name: 'db-two' }]),
+  await t.rejects(build(t, [{ plugin: template('a'), name: 'db-one' }, { plugin: template('b'), name: 'db-two' }]),
     { message: /Resource template "db:\/\/\{table\}" is registered twice: by plugin "db-one" and by plugin "db-two"/ })
 
   // Within one plugin too.
@@ -42,7 +41,7 @@ t.test('duplicate names fail at start, naming both plugins', async (t) => {
     app.mcp.tool({ name: 'dup', description: 'x', handler: () => 'x' })
     app.mcp.tool({ name: 'dup', description: 'y', handler: () => 'y' })
   }
-  await t.rejects(build([{ plugin: twice, name: 'careless' }]), { message: 'Tool "dup" is registered twice: by plugin "careless" and by plugin "careless"' })
+  await t.rejects(build(t, [{ plugin: twice, name: 'careless' }]), { message: 'Tool "dup" is registered twice: by plugin "careless" and by plugin "careless"' })
 })
 
 t.test('a duplicate registered after start throws at the call, and the first registration stays', async (t) => {
@@ -51,7 +50,7 @@ t.test('a duplicate registered after start throws at the call, and the first reg
     mcp = app.mcp
     app.mcp.tool({ name: 'stable', description: 'x', handler: () => 'first' })
   }
-  const { url } = await startServer(t, { plugins: [{ plugin: owner, name: 'owner' }] })
+  const { url } = await startTestServer(t, { plugins: [{ plugin: owner, name: 'owner' }] })
   t.throws(() => mcp!.tool({ name: 'stable', description: 'y', handler: () => 'second' }), { message: /Tool "stable" is registered twice: by plugin "owner" and by plugin "owner"/ })
   const answer = await modernRequest(url, 'tools/call', { name: 'stable', arguments: {} })
   t.same(answer.response.result.content, [{ type: 'text', text: 'first' }])
@@ -67,7 +66,7 @@ t.test('invalid definitions fail at start with the plugin named', async (t) => {
     ['a relative resource URI', async (app) => { app.mcp.resource({ uri: 'notes.txt', name: 'n', read: () => 'x' }) }, /Resource "notes\.txt" \(plugin "bad"\) needs an absolute URI with a scheme/]
   ]
   for (const [what, plugin, message] of cases) {
-    await t.rejects(build([{ plugin, name: 'bad' }]), { message }, what)
+    await t.rejects(build(t, [{ plugin, name: 'bad' }]), { message }, what)
   }
 })
 
@@ -81,7 +80,7 @@ t.test('results that break the output schema: -32603 naming the tool and the pro
     app.mcp.tool({ name: 'failed', description: 'x', output, handler: () => ({ isError: true, text: 'no scale attached' }) })
     app.mcp.tool({ name: 'returns_number', description: 'x', handler: () => 42 as never })
   }
-  const { url } = await startServer(t, { plugins: [{ plugin: shaped, name: 'shaped' }] })
+  const { url } = await startTestServer(t, { plugins: [{ plugin: shaped, name: 'shaped' }] })
   const session = await legacyInitialize(url)
   const cases: Array<[string, RegExp]> = [
     ['wrong_type', /Tool "wrong_type" returned structuredContent that does not match its output schema: total: must be number/],

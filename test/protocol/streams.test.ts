@@ -6,8 +6,9 @@
 import type { FastifyPluginAsync } from 'fastify'
 import t from 'tap'
 import {
-  deferred, LEGACY, legacyInitialize, legacyRequest, META, modernHeaders, modernMeta, modernRequest, parseSse, startServer, until, within
-} from '../http/helpers.ts'
+  deferred, LEGACY_VERSION, legacyInitialize, legacyRequest, META, modernEnvelope, modernHeaders, modernRequest, parseSse,
+  startTestServer, until, within
+} from '@mcp-platform/server/testing'
 
 /** Reads an SSE response event by event. */
 class SseReader {
@@ -84,11 +85,11 @@ const streaming: FastifyPluginAsync = async (app) => {
 }
 
 t.test('legacy SSE: a client that lost the stream resumes it with Last-Event-ID', async (t) => {
-  const { app, url } = await startServer(t, { plugins: [{ plugin: streaming, name: 'streaming' }] })
+  const { app, url } = await startTestServer(t, { plugins: [{ plugin: streaming, name: 'streaming' }] })
   let closedConnections = 0
   app.server.on('connection', (socket) => socket.once('close', () => { closedConnections++ }))
   const session = await legacyInitialize(url)
-  const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': session, 'mcp-protocol-version': LEGACY }
+  const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': session, 'mcp-protocol-version': LEGACY_VERSION }
 
   t.test('resumed after the request finished: the replay holds the rest and the response', async (t) => {
     gates.release = deferred()
@@ -184,13 +185,13 @@ t.test('legacy SSE: a client that lost the stream resumes it with Last-Event-ID'
 })
 
 t.test('modern: closing the SSE response stream cancels the request', async (t) => {
-  const { app, url } = await startServer(t, { plugins: [{ plugin: streaming, name: 'streaming' }] })
+  const { app, url } = await startTestServer(t, { plugins: [{ plugin: streaming, name: 'streaming' }] })
   const controller = new AbortController()
   const params = { name: 'progress_then_hang', arguments: {} }
   const response = await fetch(url, {
     method: 'POST',
     headers: modernHeaders('tools/call', params),
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { ...params, _meta: modernMeta({}, { progressToken: 'tok' }) } }),
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { ...params, _meta: modernEnvelope({}, { progressToken: 'tok' }) } }),
     signal: controller.signal
   })
   t.equal(response.headers.get('content-type'), 'text/event-stream', 'progress turned the response into a stream')
@@ -207,13 +208,13 @@ t.test('modern: closing the SSE response stream cancels the request', async (t) 
 t.test('modern subscriptions/listen over raw HTTP', async (t) => {
   let mcp: any
   const plugin: FastifyPluginAsync = async (app) => { mcp = app.mcp }
-  const { app, url, dropConnections } = await startServer(t, { plugins: [{ plugin, name: 'dyn' }] })
+  const { app, url, dropConnections } = await startTestServer(t, { plugins: [{ plugin, name: 'dyn' }] })
 
   const listen = async (id: string, notifications: Record<string, unknown>) => {
     const response = await fetch(url, {
       method: 'POST',
       headers: modernHeaders('subscriptions/listen'),
-      body: JSON.stringify({ jsonrpc: '2.0', id, method: 'subscriptions/listen', params: { notifications, _meta: modernMeta() } })
+      body: JSON.stringify({ jsonrpc: '2.0', id, method: 'subscriptions/listen', params: { notifications, _meta: modernEnvelope() } })
     })
     return { response, reader: new SseReader(response) }
   }
@@ -255,11 +256,11 @@ t.test('modern subscriptions/listen over raw HTTP', async (t) => {
 })
 
 t.test('listen without Accept: text/event-stream is refused with 406 before any stream opens', async (t) => {
-  const { url } = await startServer(t, {})
+  const { url } = await startTestServer(t, {})
   const response = await fetch(url, {
     method: 'POST',
     headers: { ...modernHeaders('subscriptions/listen'), accept: 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'subscriptions/listen', params: { notifications: {}, _meta: modernMeta() } })
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'subscriptions/listen', params: { notifications: {}, _meta: modernEnvelope() } })
   })
   t.equal(response.status, 406)
   const messages = parseSse(await response.text())
@@ -284,7 +285,7 @@ t.test('messages a handler sends after its result are dropped, not thrown at the
       }
     })
   }
-  const { url } = await startServer(t, { plugins: [{ plugin, name: 'late' }] })
+  const { url } = await startTestServer(t, { plugins: [{ plugin, name: 'late' }] })
   for (const era of ['modern', 'legacy']) {
     late.done = deferred<string[]>()
     const params = { name: 'late_talker', arguments: {} }

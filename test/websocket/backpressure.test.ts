@@ -15,7 +15,8 @@ import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
 import calculator from '../../plugins/calculator/src/index.ts'
-import { MODERN_META, RawClient, startApp, until } from './helpers.ts'
+import { modernEnvelope, startTestServer, until } from '@mcp-platform/server/testing'
+import { RawClient } from './helpers.ts'
 
 const LIMIT = 64 * 1024
 const CHUNK = 4 * 1024
@@ -58,7 +59,7 @@ function floodPlugin (sockets: Socket[], flood: Flood) {
 async function setup (t: Test) {
   const sockets: Socket[] = []
   const flood: Flood = { sent: 0, peak: 0, pausedSeen: false, done: false, aborted: false }
-  const started = await startApp(t, {
+  const started = await startTestServer(t, {
     plugins: [{ plugin: calculator }, floodPlugin(sockets, flood)],
     limits: { wsMaxBufferedBytes: LIMIT, wsPingIntervalMs: 0, wsIdleTimeoutMs: 0 }
   })
@@ -67,15 +68,15 @@ async function setup (t: Test) {
 }
 
 t.test('a client that stops reading: the server pauses it, then closes it with 1008; memory stays bounded', async (t) => {
-  const { app, url, flood } = await setup(t)
-  const slow = await RawClient.connect(t, url)
-  const other = await RawClient.connect(t, url)
+  const { app, wsUrl, flood } = await setup(t)
+  const slow = await RawClient.connect(t, wsUrl)
+  const other = await RawClient.connect(t, wsUrl)
 
-  slow.sendJson({ jsonrpc: '2.0', id: 'flood', method: 'tools/call', params: { name: 'flood', arguments: { count: 100_000 }, _meta: { ...MODERN_META, progressToken: 'p' } } })
+  slow.sendJson({ jsonrpc: '2.0', id: 'flood', method: 'tools/call', params: { name: 'flood', arguments: { count: 100_000 }, _meta: modernEnvelope({}, { progressToken: 'p' }) } })
   slow.ws.pause() // the client stops reading its socket
 
   await until(() => flood.pausedSeen)
-  const meanwhile = await other.request('tools/call', { name: 'calculate', arguments: { expression: '6 * 7' }, _meta: MODERN_META })
+  const meanwhile = await other.request('tools/call', { name: 'calculate', arguments: { expression: '6 * 7' }, _meta: modernEnvelope() })
   t.same(meanwhile.result?.structuredContent, { result: 42 }, 'other connections are served while one is paused')
 
   await until(() => flood.done)
@@ -90,14 +91,14 @@ t.test('a client that stops reading: the server pauses it, then closes it with 1
   t.same(closed, { code: 1008, reason: 'slow reader: too much unread data' }, 'the client learns why once it reads again')
   t.notOk(slow.messages.some((m) => m.id === 'flood'), 'no result for the cancelled call')
 
-  const after = await other.request('tools/call', { name: 'calculate', arguments: { expression: '1 + 1' }, _meta: MODERN_META })
+  const after = await other.request('tools/call', { name: 'calculate', arguments: { expression: '1 + 1' }, _meta: modernEnvelope() })
   t.same(after.result?.structuredContent, { result: 2 }, 'the server goes on serving')
 })
 
 t.test('a reader that catches up is resumed, not closed', async (t) => {
-  const { url, flood, sockets } = await setup(t)
-  const slow = await RawClient.connect(t, url)
-  slow.sendJson({ jsonrpc: '2.0', id: 'flood', method: 'tools/call', params: { name: 'flood', arguments: { count: 100_000, stopWhenPaused: true }, _meta: { ...MODERN_META, progressToken: 'p' } } })
+  const { wsUrl, flood, sockets } = await setup(t)
+  const slow = await RawClient.connect(t, wsUrl)
+  slow.sendJson({ jsonrpc: '2.0', id: 'flood', method: 'tools/call', params: { name: 'flood', arguments: { count: 100_000, stopWhenPaused: true }, _meta: modernEnvelope({}, { progressToken: 'p' }) } })
   slow.ws.pause()
   await until(() => flood.done)
   t.ok(flood.pausedSeen && !flood.aborted, 'the server paused reading; the call was not cancelled')
@@ -109,7 +110,7 @@ t.test('a reader that catches up is resumed, not closed', async (t) => {
   const progress = slow.messages.filter((m) => m.method === 'notifications/progress')
   t.equal(progress.length, Number(/\d+/.exec(result.result.content[0].text)![0]), 'no notification was dropped')
   await until(() => !sockets[0].isPaused())
-  const next = await slow.request('tools/call', { name: 'calculate', arguments: { expression: '2 ^ 10' }, _meta: MODERN_META })
+  const next = await slow.request('tools/call', { name: 'calculate', arguments: { expression: '2 ^ 10' }, _meta: modernEnvelope() })
   t.same(next.result?.structuredContent, { result: 1024 }, 'the server reads from the connection again')
   t.equal(slow.ws.readyState, 1, 'still open')
 })

@@ -4,12 +4,13 @@
  */
 import t from 'tap'
 import calculator from '../../plugins/calculator/src/index.ts'
-import { MODERN_META, newProbe, RawClient, startApp, until, waitPlugin, type Message } from './helpers.ts'
+import { modernEnvelope, startTestServer, until } from '@mcp-platform/server/testing'
+import { newProbe, RawClient, waitPlugin, type Message } from './helpers.ts'
 
 t.test('200 calls in flight on one socket, answered out of order and matched by id', async (t) => {
   const probe = newProbe()
-  const { url } = await startApp(t, { plugins: [{ plugin: calculator }, waitPlugin(probe)], limits: { wsMaxInFlight: 250 } })
-  const client = await RawClient.connect(t, url)
+  const { wsUrl } = await startTestServer(t, { plugins: [{ plugin: calculator }, waitPlugin(probe)], limits: { wsMaxInFlight: 250 } })
+  const client = await RawClient.connect(t, wsUrl)
   await client.initialize()
 
   // Five slow calls first, then 195 calculations, all sent before any answer is read.
@@ -31,8 +32,8 @@ t.test('200 calls in flight on one socket, answered out of order and matched by 
 
 t.test('the in-flight cap answers extra requests with an error and frees slots as calls end', async (t) => {
   const probe = newProbe()
-  const { url } = await startApp(t, { plugins: [{ plugin: calculator }, waitPlugin(probe)], limits: { wsMaxInFlight: 5 } })
-  const client = await RawClient.connect(t, url)
+  const { wsUrl } = await startTestServer(t, { plugins: [{ plugin: calculator }, waitPlugin(probe)], limits: { wsMaxInFlight: 5 } })
+  const client = await RawClient.connect(t, wsUrl)
   await client.initialize()
 
   for (let i = 0; i < 4; i++) client.sendJson({ jsonrpc: '2.0', id: `long-${i}`, method: 'tools/call', params: { name: 'wait', arguments: { ms: 60_000 } } })
@@ -57,10 +58,10 @@ t.test('the in-flight cap answers extra requests with an error and frees slots a
 
 t.test('modern requests count against the same cap', async (t) => {
   const probe = newProbe()
-  const { url } = await startApp(t, { plugins: [waitPlugin(probe)], limits: { wsMaxInFlight: 2 } })
-  const client = await RawClient.connect(t, url)
-  for (let i = 0; i < 2; i++) client.sendJson({ jsonrpc: '2.0', id: i, method: 'tools/call', params: { name: 'wait', arguments: { ms: 60_000 }, _meta: MODERN_META } })
-  const refused = await client.request('server/discover', { _meta: MODERN_META }, 2)
+  const { wsUrl } = await startTestServer(t, { plugins: [waitPlugin(probe)], limits: { wsMaxInFlight: 2 } })
+  const client = await RawClient.connect(t, wsUrl)
+  for (let i = 0; i < 2; i++) client.sendJson({ jsonrpc: '2.0', id: i, method: 'tools/call', params: { name: 'wait', arguments: { ms: 60_000 }, _meta: modernEnvelope() } })
+  const refused = await client.request('server/discover', { _meta: modernEnvelope() }, 2)
   t.equal(refused.error?.code, -32603)
   t.match(refused.error?.message, /limit 2/)
 })

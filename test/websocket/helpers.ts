@@ -1,43 +1,18 @@
 /**
- * Helpers for the WebSocket transport tests: a real server on a free port
- * (buildApp + listen), a raw `ws` client that matches answers to requests by
- * id, and a small test plugin with a tool that waits (for in-flight,
- * cancellation and shutdown tests).
+ * Helpers for the WebSocket transport tests (the server, `_meta` and waiting
+ * come from `@mcp-platform/server/testing`): a raw `ws` client that matches
+ * answers to requests by id, and a small test plugin with a tool that waits
+ * (for in-flight, cancellation and shutdown tests).
  */
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
-import type { Test } from 'tap'
 import WebSocket, { type ClientOptions } from 'ws'
-import { buildApp } from '../../apps/server/src/app.ts'
-import type { AppConfig } from '../../apps/server/src/config/schema.ts'
-import type { McpRegistry } from '../../apps/server/src/registry/types.ts'
+import type { McpRegistry } from '@mcp-platform/server'
+import { LEGACY_VERSION, type Teardown } from '@mcp-platform/server/testing'
 
-export interface Started {
-  app: FastifyInstance
-  /** `ws://127.0.0.1:PORT/mcp` */
-  url: string
-  /** `http://127.0.0.1:PORT/mcp` */
-  httpUrl: string
-  port: number
-}
-
-/** Builds the app with `config`, listens on a free loopback port, and closes it when the test ends. */
-export async function startApp (t: Test, config: AppConfig = {}): Promise<Started> {
-  const app = await buildApp({ logLevel: 'silent', stateSecret: 'ws-tests', ...config })
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const port = (app.server.address() as { port: number }).port
-  t.teardown(async () => { await app.close() })
-  return { app, port, url: `ws://127.0.0.1:${port}/mcp`, httpUrl: `http://127.0.0.1:${port}/mcp` }
-}
-
-export const MODERN_META = {
-  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-  'io.modelcontextprotocol/clientInfo': { name: 'raw-ws-test', version: '0.0.0' },
-  'io.modelcontextprotocol/clientCapabilities': {}
-}
-
+/** The params of a legacy `initialize` on a socket. */
 export const INITIALIZE = {
-  protocolVersion: '2025-11-25',
+  protocolVersion: LEGACY_VERSION,
   capabilities: {},
   clientInfo: { name: 'raw-ws-test', version: '0.0.0' }
 }
@@ -85,7 +60,7 @@ export class RawClient {
     })
   }
 
-  static async connect (t: Test, url: string, options: ClientOptions & { protocols?: string | string[] } = {}): Promise<RawClient> {
+  static async connect (t: Teardown, url: string, options: ClientOptions & { protocols?: string | string[] } = {}): Promise<RawClient> {
     const { protocols = 'mcp', ...rest } = options
     const ws = new WebSocket(url, protocols, rest)
     ws.on('error', () => {})
@@ -183,9 +158,4 @@ export function waitPlugin (probe: Probe) {
 
 export function newProbe (): Probe {
   return { started: 0, finished: 0, aborted: [] }
-}
-
-/** Polls `condition` every 10 ms (no timing assertion: the test's own timeout bounds it). */
-export async function until (condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10))
 }

@@ -12,7 +12,8 @@ import { WebSocketClientTransport } from '@modelcontextprotocol/sdk/client/webso
 import { ElicitRequestSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js'
 import calculator from '../../plugins/calculator/src/index.ts'
 import conformance from '../fixtures/conformance/index.ts'
-import { newProbe, startApp, until, waitPlugin } from './helpers.ts'
+import { startTestServer, until } from '@mcp-platform/server/testing'
+import { newProbe, waitPlugin } from './helpers.ts'
 
 // Node 20 has no global WebSocket, which the SDK transport uses: the `ws`
 // package's WebSocket implements the same browser API (onopen, onmessage with
@@ -45,12 +46,12 @@ async function disconnect (client: Client): Promise<void> {
 }
 
 t.test('the SDK WebSocket client', async (t) => {
-  const { url, httpUrl } = await startApp(t, {
+  const { url, wsUrl } = await startTestServer(t, {
     plugins: [{ plugin: calculator }, { plugin: conformance }, waitPlugin(probe)]
   })
 
   t.test('initializes, lists tools and calls calculate', async (t) => {
-    const client = await connect(url)
+    const client = await connect(wsUrl)
     t.teardown(() => disconnect(client))
     t.equal(client.getServerVersion()?.name, 'mcp-platform', 'server info from initialize')
     t.ok(client.getServerCapabilities()?.tools, 'tools capability')
@@ -65,7 +66,7 @@ t.test('the SDK WebSocket client', async (t) => {
   })
 
   t.test('progress notifications reach onprogress', async (t) => {
-    const client = await connect(url)
+    const client = await connect(wsUrl)
     t.teardown(() => disconnect(client))
     const seen: Array<{ progress: number, total?: number }> = []
     const result = await client.callTool({ name: 'test_tool_with_progress', arguments: {} }, undefined, {
@@ -76,7 +77,7 @@ t.test('the SDK WebSocket client', async (t) => {
   })
 
   t.test('log notifications arrive after logging/setLevel', async (t) => {
-    const client = await connect(url)
+    const client = await connect(wsUrl)
     t.teardown(() => disconnect(client))
     const logs: unknown[] = []
     client.fallbackNotificationHandler = async (notification) => {
@@ -88,7 +89,7 @@ t.test('the SDK WebSocket client', async (t) => {
   })
 
   t.test('an aborted request sends notifications/cancelled and the tool\'s signal fires', async (t) => {
-    const client = await connect(url)
+    const client = await connect(wsUrl)
     t.teardown(() => disconnect(client))
     const controller = new AbortController()
     const before = probe.aborted.length
@@ -105,7 +106,7 @@ t.test('the SDK WebSocket client', async (t) => {
   })
 
   t.test('elicitation travels on the socket and the answer is matched back', async (t) => {
-    const client = await connect(url, { elicitation: {} })
+    const client = await connect(wsUrl, { elicitation: {} })
     t.teardown(() => disconnect(client))
     let asked: string | undefined
     client.setRequestHandler(ElicitRequestSchema, async (request) => {
@@ -118,7 +119,7 @@ t.test('the SDK WebSocket client', async (t) => {
   })
 
   t.test('a tool registered after start sends notifications/tools/list_changed', async (t) => {
-    const client = await connect(url)
+    const client = await connect(wsUrl)
     t.teardown(() => disconnect(client))
     const changed = new Promise<void>((resolve) => {
       client.setNotificationHandler(ToolListChangedNotificationSchema, async () => resolve())
@@ -133,9 +134,9 @@ t.test('the SDK WebSocket client', async (t) => {
   })
 
   t.test('HTTP and WebSocket clients at the same time see the same tools and results', async (t) => {
-    const ws = await connect(url)
+    const ws = await connect(wsUrl)
     const http = new Client({ name: 'http-sdk-test', version: '1.0.0' })
-    await http.connect(new StreamableHTTPClientTransport(new URL(httpUrl)))
+    await http.connect(new StreamableHTTPClientTransport(url))
     t.teardown(async () => { await disconnect(ws); await http.close() })
     const [wsTools, httpTools] = await Promise.all([ws.listTools(), http.listTools()])
     t.same(wsTools.tools, httpTools.tools, 'identical tool lists')

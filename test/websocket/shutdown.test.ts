@@ -1,29 +1,22 @@
 /**
  * Shutdown: `app.close()` lets calls in flight finish (up to the drain
  * period), refuses new requests meanwhile, ends subscriptions with their
- * final response, then closes every socket with 1001.
+ * final response, then closes every socket with 1001. Each test closes the
+ * app itself; the kit's close at teardown then has nothing left to do.
  */
 import t from 'tap'
-import { buildApp } from '../../apps/server/src/app.ts'
-import type { AppConfig } from '../../apps/server/src/config/schema.ts'
 import calculator from '../../plugins/calculator/src/index.ts'
-import { MODERN_META, newProbe, RawClient, until, waitPlugin } from './helpers.ts'
-
-/** Like startApp, but the test closes the app itself. */
-async function listen (config: AppConfig) {
-  const app = await buildApp({ logLevel: 'silent', stateSecret: 'ws-tests', ...config })
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  return { app, url: `ws://127.0.0.1:${(app.server.address() as { port: number }).port}/mcp` }
-}
+import { META, modernEnvelope, startTestServer, until } from '@mcp-platform/server/testing'
+import { newProbe, RawClient, waitPlugin } from './helpers.ts'
 
 t.test('open sockets get 1001 after the call in flight finishes', async (t) => {
   const probe = newProbe()
-  const { app, url } = await listen({ plugins: [{ plugin: calculator }, waitPlugin(probe)] })
-  const busy = await RawClient.connect(t, url)
-  const idle = await RawClient.connect(t, url)
-  const listener = await RawClient.connect(t, url)
+  const { app, wsUrl } = await startTestServer(t, { plugins: [{ plugin: calculator }, waitPlugin(probe)] })
+  const busy = await RawClient.connect(t, wsUrl)
+  const idle = await RawClient.connect(t, wsUrl)
+  const listener = await RawClient.connect(t, wsUrl)
   await busy.initialize()
-  listener.sendJson({ jsonrpc: '2.0', id: 'sub', method: 'subscriptions/listen', params: { notifications: { toolsListChanged: true }, _meta: MODERN_META } })
+  listener.sendJson({ jsonrpc: '2.0', id: 'sub', method: 'subscriptions/listen', params: { notifications: { toolsListChanged: true }, _meta: modernEnvelope() } })
   await listener.next((m) => m.method === 'notifications/subscriptions/acknowledged')
 
   const answer = busy.request('tools/call', { name: 'wait', arguments: { ms: 300, value: 'finished' } }, 'work')
@@ -42,7 +35,7 @@ t.test('open sockets get 1001 after the call in flight finishes', async (t) => {
   t.same(await idle.closed, { code: 1001, reason: 'server shutting down' }, 'idle connections too')
 
   const final = listener.messages.find((m) => m.id === 'sub')
-  t.same(final?.result?._meta?.['io.modelcontextprotocol/subscriptionId'], 'sub', 'the listen ended with its final response')
+  t.same(final?.result?._meta?.[META.subscriptionId], 'sub', 'the listen ended with its final response')
   t.same(await listener.closed, { code: 1001, reason: 'server shutting down' })
   t.same(probe.aborted, [], 'nothing was aborted')
   await closing
@@ -50,8 +43,8 @@ t.test('open sockets get 1001 after the call in flight finishes', async (t) => {
 
 t.test('after the drain period calls are aborted, answered, then sockets close with 1001', async (t) => {
   const probe = newProbe()
-  const { app, url } = await listen({ plugins: [waitPlugin(probe)], limits: { shutdownDrainMs: 100 } })
-  const client = await RawClient.connect(t, url)
+  const { app, wsUrl } = await startTestServer(t, { plugins: [waitPlugin(probe)], limits: { shutdownDrainMs: 100 } })
+  const client = await RawClient.connect(t, wsUrl)
   await client.initialize()
   const answer = client.request('tools/call', { name: 'wait', arguments: { ms: 60_000 } }, 'long')
   await until(() => probe.started === 1)

@@ -1,17 +1,13 @@
 /** The db plugin through the server, as a client sees it, against every database. */
 import t from 'tap'
-import { buildApp } from '@mcp-platform/server'
-import { createInjectClient } from '@mcp-platform/server/testing'
+import { buildTestApp, createInjectClient } from '@mcp-platform/server/testing'
 import db from '../src/index.ts'
 import { forEachDatabase, RUNAWAY } from './fixtures.ts'
 
 forEachDatabase(t, async (t, database) => {
-  const app = await buildApp({
-    logLevel: 'silent',
-    stateSecret: 'test',
+  const app = await buildTestApp(t, {
     plugins: [{ plugin: db, options: { ...database.options, maxRows: 10, statementTimeoutMs: 1500 } }]
   })
-  t.teardown(() => app.close())
   const client = createInjectClient(app)
   const pg = database.name === 'postgres'
   const dialect = pg ? /PostgreSQL \d+/ : /SQLite 3\./
@@ -143,17 +139,17 @@ forEachDatabase(t, async (t, database) => {
 })
 
 t.test('a database that cannot be opened fails the start with a clear error', async (t) => {
-  const down = await buildApp({
-    logLevel: 'silent', stateSecret: 'test', plugins: [{ plugin: db, options: { url: 'postgres://app:hunter2@127.0.0.1:1/shop', connectTimeoutMs: 2000 } }]
+  const down = await buildTestApp(t, {
+    plugins: [{ plugin: db, options: { url: 'postgres://app:hunter2@127.0.0.1:1/shop', connectTimeoutMs: 2000 } }]
   }).then(() => undefined, (error: Error) => error)
   t.match(down?.message, /Cannot connect to PostgreSQL at postgres:\/\/app:\*\*\*@127\.0\.0\.1:1\/shop: .*ECONNREFUSED/)
   t.notMatch(down?.message, /hunter2/, 'the password is not in the error')
   await t.rejects(
-    buildApp({ logLevel: 'silent', stateSecret: 'test', plugins: [{ plugin: db, options: { url: 'sqlite:/nonexistent/shop.db' } }] }),
+    buildTestApp(t, { plugins: [{ plugin: db, options: { url: 'sqlite:/nonexistent/shop.db' } }] }),
     /Cannot open the SQLite file \/nonexistent\/shop\.db \(read-only\)/
   )
   await t.rejects(
-    buildApp({ logLevel: 'silent', stateSecret: 'test', plugins: [{ plugin: db, options: { url: 'mysql://localhost/x' } }] }),
+    buildTestApp(t, { plugins: [{ plugin: db, options: { url: 'mysql://localhost/x' } }] }),
     /Unsupported database URL mysql:\/\/localhost\/x/
   )
 })

@@ -4,12 +4,9 @@
  * upstream replaced by the local replay server.
  */
 import t from 'tap'
-import { buildApp } from '@mcp-platform/server'
-import { createInjectClient } from '@mcp-platform/server/testing'
+import { buildTestApp, createInjectClient, type Teardown } from '@mcp-platform/server/testing'
 import weather, { type WeatherOptions } from '../src/index.ts'
 import { fixture, hang, sendJson, startReplayServer, type Route } from './helpers/replay-server.ts'
-
-interface Test { teardown: (fn: () => unknown) => void }
 
 interface ToolResultShape {
   isError?: boolean
@@ -17,23 +14,15 @@ interface ToolResultShape {
   structuredContent?: Record<string, unknown>
 }
 
-async function setup (t: Test, options: Partial<WeatherOptions> = {}, route?: Route, limits: Record<string, number> = {}) {
+async function setup (t: Teardown, options: Partial<WeatherOptions> = {}, route?: Route, limits: Record<string, number> = {}) {
   const server = await startReplayServer(route)
-  const app = await buildApp({
-    logLevel: 'silent',
+  t.teardown(async () => { await server.close() })
+  const app = await buildTestApp(t, {
     limits,
     plugins: [{ plugin: weather, options: { apiUrl: server.url, geocodingUrl: server.url, retryDelayMs: 1, ...options } }]
   })
-  let closed = false
-  const close = async () => {
-    if (closed) return
-    closed = true
-    await app.close()
-  }
-  t.teardown(async () => {
-    await server.close()
-    await close()
-  })
+  // The kit closes the app at teardown too; closing it twice is harmless.
+  const close = async () => { await app.close() }
   const client = createInjectClient(app)
   const call = async (name: string, args: Record<string, unknown>) => await client.callTool(name, args) as ToolResultShape
   return { server, app, client, call, close }
