@@ -77,7 +77,7 @@ t.test('options are checked at registration, with a coded error naming each wron
     ['a limit out of range', { limits: { pageSize: 0 } }, /limits\.pageSize/],
     ['an unknown option', { colour: 'blue' }, /colour|additional/i],
     ['a short JWT secret', { auth: { jwtSecret: 'short' } }, /auth\.jwtSecret/],
-    ['a state without its parts', { state: { sessions: {} } }, /state: .*missing events, streams, close/]
+    ['a state without its parts', { state: { sessions: {} } }, /state: .*missing events, streams, requestStates, close/]
   ]
   for (const [what, options, message] of cases) {
     const app = Fastify()
