@@ -11,6 +11,7 @@ import type { AppConfig } from './config/schema.ts'
 import type { McpPlatformOptions } from './platform/options.ts'
 import { mcpPlatform } from './platform/plugin.ts'
 import { kPluginOwner } from './registry/plugin.ts'
+import { clientErrorHandler } from './transports/http/client-error.ts'
 import { isLoopback, LOOPBACK_HOSTS } from './transports/loopback.ts'
 
 export interface BuildOptions {
@@ -37,6 +38,7 @@ export async function buildApp (input: AppConfig = {}, build: BuildOptions = {})
     // Per-request info logs cost more than the MCP work on the hot path; errors and warnings are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    clientErrorHandler,
     ...build.fastify
   })
 

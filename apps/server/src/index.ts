@@ -9,6 +9,8 @@ export { buildApp, platformOptions, type BuildOptions } from './app.ts'
 export { defineConfig, type AppConfig, type PluginEntry, type ServerConfig, type Limits } from './config/schema.ts'
 export { loadConfig, ConfigError } from './config/load.ts'
 export { createMemoryState, type SharedState } from './state/index.ts'
+/** Fastify's `clientErrorHandler` option: unparsable requests get a JSON-RPC error and `Connection: close`. */
+export { clientErrorHandler } from './transports/http/client-error.ts'
 export { asToolError, ToolError } from './registry/tool-error.ts'
 export type * from './registry/types.ts'
 export { LATEST_PROTOCOL_VERSION, SUPPORTED_VERSIONS, MODERN_VERSIONS, LEGACY_VERSIONS } from './protocol/versions.ts'

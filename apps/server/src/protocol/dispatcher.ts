@@ -11,10 +11,11 @@ import { Call, LOG_LEVELS, type TransportContext } from './call.ts'
 import type { CoreContext, CoreOptions } from './context.ts'
 import { Deadlines } from './deadlines.ts'
 import {
-  clientAnsweredWithError, internalError, invalidEnvelope, methodNotFound, noSession, ProtocolError,
+  clientAnsweredWithError, duplicateRequestId, internalError, invalidEnvelope, methodNotFound, noSession, ProtocolError,
   unsupportedProtocolVersion
 } from './errors.ts'
 import { readInbound, type Inbound } from './inbound.ts'
+import { clip } from './log-values.ts'
 import { failureFrom, idOf, success, type JsonRpcResponse, type RequestId } from './jsonrpc.ts'
 import { methods, type MethodTable } from './methods/index.ts'
 import { RequestStateSealer } from './request-state.ts'
@@ -122,8 +123,10 @@ export class ProtocolCore implements CoreContext {
       return this.#failed(id, inbound, unknownMethod(call))
     }
 
-    this.calls.add(call)
     const inFlight = tc.inFlight ?? tc.session?.inFlight
+    // An id names one request of a session or connection: a second one in flight could not be cancelled or answered apart.
+    if (inFlight?.has(id) === true) return this.#failed(id, inbound, duplicateRequestId(id))
+    this.calls.add(call)
     inFlight?.set(id, call)
     tc.call = call
     try {
@@ -205,7 +208,7 @@ export class ProtocolCore implements CoreContext {
 
   #failed (id: RequestId, inbound: Inbound, error: unknown): Outcome {
     if (!(error instanceof ProtocolError)) {
-      this.logger.error({ err: error, method: inbound.method }, 'request failed')
+      this.logger.error({ err: error, method: clip(inbound.method) }, 'request failed')
       error = internalError()
     }
     return { response: failureFrom(id, error as ProtocolError), error: error as ProtocolError }
@@ -218,7 +221,7 @@ export class ProtocolCore implements CoreContext {
     const call = (typeof requestId === 'string' || typeof requestId === 'number') ? inFlight?.get(requestId) : undefined
     if (call === undefined) return
     const reason = typeof inbound.params.reason === 'string' ? inbound.params.reason : 'cancelled by the client'
-    tc.logger.debug({ requestId, reason }, 'request cancelled by the client')
+    tc.logger.debug({ requestId: clip(requestId), reason: clip(reason) }, 'request cancelled by the client')
     call.cancel(reason)
   }
 

@@ -114,6 +114,7 @@ export const streamConflict = () => error(ErrorCode.InvalidRequest, 'Conflict: t
 export const upgradeRequired = () => error(ErrorCode.InvalidRequest, 'Upgrade Required: this endpoint serves MCP over WebSocket only (ws://…, subprotocol "mcp")', 426)
 export const httpClientError = (status: number, message: string) => error(ErrorCode.InvalidRequest, message, status)
 export const forbidden = (detail: string) => error(ErrorCode.InvalidRequest, `Forbidden: ${detail}`, 403)
+export const hostMalformed = () => error(ErrorCode.InvalidRequest, 'Bad Request: the Host header must hold one host name and an optional port', 400)
 export const unauthorized = (detail: string) => error(ErrorCode.InvalidRequest, `Unauthorized: ${detail}`, 401)
 export const transportFailed = () => error(ErrorCode.InternalError, 'Internal error; it has been logged', 500)
 
@@ -122,4 +123,4 @@ export const transportFailed = () => error(ErrorCode.InternalError, 'Internal er
 export const binaryFrame = () => invalidMessage('binary frames are not supported; send each JSON-RPC message as one UTF-8 text frame')
 export const tooManyInFlight = (limit: number) => error(ErrorCode.InternalError,
   `Too many requests in flight on this connection (limit ${limit}): wait for answers before sending more`, 429, { limit })
-export const duplicateRequestId = (id: string | number) => invalidMessage(`id ${JSON.stringify(id)} is already used by a request in flight on this connection`)
+export const duplicateRequestId = (id: string | number) => invalidMessage(`id ${JSON.stringify(id)} is already used by a request in flight in this session or connection; use a new id for each request`)

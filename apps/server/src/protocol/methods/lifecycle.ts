@@ -3,6 +3,7 @@ import type { LoggingLevel } from '../../registry/types.ts'
 import { LOG_LEVELS, type Call } from '../call.ts'
 import type { CoreContext } from '../context.ts'
 import { alreadyInitialized, invalidParams, sessionLimit } from '../errors.ts'
+import { clip, sessionRef } from '../log-values.ts'
 import { LEGACY_VERSIONS, MODERN_VERSIONS } from '../versions.ts'
 
 export async function initialize (core: CoreContext, call: Call): Promise<Record<string, unknown>> {
@@ -28,7 +29,7 @@ export async function initialize (core: CoreContext, call: Call): Promise<Record
     : await core.sessions.create(data)
   if (session === undefined) throw sessionLimit()
   call.tc.session = session
-  call.logger.info({ sessionId: session.id, protocolVersion: negotiated, client: data.clientInfo }, 'session initialized')
+  call.logger.info({ session: sessionRef(session.id), protocolVersion: negotiated, client: clip(data.clientInfo) }, 'session initialized')
   const result: Record<string, unknown> = {
     protocolVersion: negotiated,
     capabilities: core.capabilities(),

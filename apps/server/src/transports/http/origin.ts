@@ -4,7 +4,8 @@
  * it resolved (`Host`). Requests from origins or to hosts not allowed get 403.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { forbidden } from '../../protocol/errors.ts'
+import { forbidden, hostMalformed } from '../../protocol/errors.ts'
+import { clip } from '../../protocol/log-values.ts'
 import { isLoopback } from '../loopback.ts'
 import { sendError } from './status.ts'
 
@@ -16,8 +17,13 @@ export interface OriginPolicy {
 }
 
 
-function hostname (host: string): string {
-  if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1)
+/** One host and an optional port, as RFC 9110 allows in Host: a name or IPv4 address, or an IPv6 literal in brackets. */
+const HOST_HEADER = /^(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/
+
+/** The host name of a well-formed Host header (lower case, without port); undefined for a list, spaces or junk. */
+function hostname (host: string | undefined): string | undefined {
+  if (host === undefined || !HOST_HEADER.test(host)) return undefined
+  if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1).toLowerCase()
   const colon = host.indexOf(':')
   return (colon === -1 ? host : host.slice(0, colon)).toLowerCase()
 }
@@ -44,15 +50,22 @@ export function createOriginCheck (policy: OriginPolicy) {
 
   return function checkOrigin (request: FastifyRequest, reply: FastifyReply, done: () => void): void {
     const host = request.headers.host
-    if (!anyHost && (host === undefined || !hosts.has(hostname(host)))) {
-      request.log.warn({ host }, 'request refused: Host not allowed (DNS rebinding protection)')
-      sendError(reply, forbidden(`Host '${host ?? ''}' is not allowed; set MCP_ALLOWED_HOSTS to serve other names`))
+    const name = hostname(host)
+    if (name === undefined && host !== undefined) {
+      // Several values, a list or junk: no single name to check, whatever the allow-list says.
+      request.log.warn({ host: clip(host) }, 'request refused: malformed Host header')
+      sendError(reply, hostMalformed())
+      return
+    }
+    if (!anyHost && (name === undefined || !hosts.has(name))) {
+      request.log.warn({ host: clip(host) }, 'request refused: Host not allowed (DNS rebinding protection)')
+      sendError(reply, forbidden(`Host '${clip(host, 100) ?? ''}' is not allowed; set MCP_ALLOWED_HOSTS to serve other names`))
       return
     }
     const origin = request.headers.origin
     if (origin !== undefined && !originAllowed(origin)) {
-      request.log.warn({ origin }, 'request refused: Origin not allowed (DNS rebinding protection)')
-      sendError(reply, forbidden(`Origin '${origin}' is not allowed; set MCP_ALLOWED_ORIGINS to allow it`))
+      request.log.warn({ origin: clip(origin) }, 'request refused: Origin not allowed (DNS rebinding protection)')
+      sendError(reply, forbidden(`Origin '${clip(origin, 100)}' is not allowed; set MCP_ALLOWED_ORIGINS to allow it`))
       return
     }
     done()

@@ -15,6 +15,7 @@ import {
   sessionNotFound, streamConflict, transportFailed, unsupportedMediaType, upgradeRequired, unsupportedVersionHeader, versionHeaderWithoutEnvelope
 } from '../../protocol/errors.ts'
 import type { JsonRpcMessage } from '../../protocol/jsonrpc.ts'
+import { sessionRef } from '../../protocol/log-values.ts'
 import type { Session } from '../../protocol/sessions.ts'
 import { isModernVersion, LEGACY_VERSIONS, META, MODERN_VERSIONS } from '../../protocol/versions.ts'
 import type { EventStore } from '../../state/event-store.ts'
@@ -218,7 +219,7 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
     const session = await sessionOf(request, reply)
     if (session === undefined) return reply
     await core.sessions.delete(session.id)
-    request.log.info({ sessionId: session.id }, 'session deleted by the client')
+    request.log.info({ session: sessionRef(session.id) }, 'session deleted by the client')
     return reply.code(200).send()
   })
 }

@@ -15,7 +15,7 @@ import secureJson from 'secure-json-parse'
 import fp from 'fastify-plugin'
 import type { TransportContext } from '../../protocol/call.ts'
 import type { Outcome, ProtocolCore } from '../../protocol/dispatcher.ts'
-import { binaryFrame, duplicateRequestId, parseError, shuttingDown, tooManyInFlight } from '../../protocol/errors.ts'
+import { binaryFrame, parseError, shuttingDown, tooManyInFlight } from '../../protocol/errors.ts'
 import { failureFrom, type JsonRpcMessage, type RequestId } from '../../protocol/jsonrpc.ts'
 import type { InFlightCall, Session } from '../../protocol/sessions.ts'
 import type { Principal } from '../../registry/types.ts'
@@ -243,9 +243,6 @@ export class Connection {
     const limit = this.shared.options.maxInFlight
     if (this.active >= limit) {
       return JSON.stringify(failureFrom(id, tooManyInFlight(limit)))
-    }
-    if (this.inFlight.has(id)) {
-      return JSON.stringify(failureFrom(id, duplicateRequestId(id)))
     }
     if (core.closing || this.shared.closing) {
       return JSON.stringify(failureFrom(id, shuttingDown('send the request again on a new connection')))

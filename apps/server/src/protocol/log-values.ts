@@ -1,0 +1,22 @@
+/**
+ * What may go into a log line from a client: session ids only as a short
+ * digest (an id in a log is a credential in the wrong hands, yet operators
+ * need to follow one session across lines), and client-supplied strings cut
+ * to a length that keeps one hostile request from writing megabytes of log.
+ */
+import { createHash } from 'node:crypto'
+
+/** The longest client-supplied string written to a log line. */
+export const MAX_LOGGED_CHARS = 200
+
+/** A stable, non-reversible reference to a session for logs: `s:` and 12 hex digits of its SHA-256. */
+export function sessionRef (id: string): string {
+  return `s:${createHash('sha256').update(id).digest('hex').slice(0, 12)}`
+}
+
+/** A client-supplied value as it may be logged: strings cut with a note of their length; objects as cut JSON. */
+export function clip (value: unknown, max = MAX_LOGGED_CHARS): string | undefined {
+  if (value === undefined) return undefined
+  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value)
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`
+}
