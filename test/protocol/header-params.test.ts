@@ -105,6 +105,6 @@ t.test('invalid x-mcp-header annotations fail at start, naming the tool and the 
       app.mcp.tool({ name: 'bad_headers', description: what, input, handler: () => 'never' })
     }
     await t.rejects(buildApp({ logLevel: 'silent', stateSecret: 's', plugins: [{ plugin, name: 'header-plugin' }] }),
-      { message: new RegExp(`Tool "bad_headers".*${message.source}`) }, what)
+      { code: 'MCP_ERR_INVALID_HEADER_PARAM', message: new RegExp(`Tool "bad_headers".*${message.source}`) }, what)
   }
 })

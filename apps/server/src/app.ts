@@ -7,12 +7,12 @@
 import { randomBytes } from 'node:crypto'
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { normalizeConfig, type ResolvedConfig } from './config/load.ts'
-import { loadPlugin } from './config/plugins.ts'
+import { loadPlugin, registerToolPlugin } from './config/plugins.ts'
 import type { AppConfig } from './config/schema.ts'
 import { healthRoutes } from './ops/health.ts'
 import { ProtocolCore } from './protocol/dispatcher.ts'
 import { Sessions } from './protocol/sessions.ts'
-import { kPluginOwner, registryPlugin } from './registry/plugin.ts'
+import { registryPlugin } from './registry/plugin.ts'
 import { Registry } from './registry/registry.ts'
 import { createMemoryState } from './state/index.ts'
 import { enableAuth, principalOf } from './transports/auth.ts'
@@ -103,14 +103,8 @@ export async function buildApp (input: AppConfig = {}, build: BuildOptions = {})
 
   const cwd = build.cwd ?? process.cwd()
   for (const entry of config.plugins) {
-    const { name, plugin, options } = await loadPlugin(entry, cwd)
-    // Each tool plugin runs in its own encapsulated context, named for error messages.
-    const wrapper = async function (instance: FastifyInstance, opts: Record<string, unknown>) {
-      (instance as unknown as Record<symbol, string>)[kPluginOwner] = name
-      await plugin(instance, opts)
-    }
-    Object.defineProperty(wrapper, 'name', { value: name })
-    app.register(wrapper, options)
+    // Each tool plugin runs in its own encapsulated context; a failure names the plugin and its file.
+    registerToolPlugin(app, await loadPlugin(entry, cwd))
   }
 
   app.addHook('preClose', async () => {

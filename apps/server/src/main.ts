@@ -3,19 +3,12 @@
  * cleanly on SIGINT/SIGTERM (a second signal exits at once).
  */
 import { buildApp } from './app.ts'
-import { ConfigError, loadConfig } from './config/load.ts'
+import { loadConfig } from './config/load.ts'
+import { isHostError } from './errors.ts'
+import { listenError } from './ops/startup-errors.ts'
 
 async function main (): Promise<void> {
-  let config
-  try {
-    config = await loadConfig()
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`)
-      process.exit(1)
-    }
-    throw error
-  }
+  const config = await loadConfig()
 
   const app = await buildApp(config)
   let stopping = false
@@ -34,7 +27,12 @@ async function main (): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'))
   process.on('SIGTERM', () => stop('SIGTERM'))
 
-  await app.listen({ host: config.host, port: config.port })
+  try {
+    await app.listen({ host: config.host, port: config.port })
+  } catch (error) {
+    await app.close().catch(() => {})
+    throw listenError(error, config)
+  }
   const address = app.server.address()
   const port = typeof address === 'object' && address !== null ? address.port : config.port
   const host = config.host.includes(':') ? `[${config.host}]` : config.host
@@ -42,6 +40,10 @@ async function main (): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`Failed to start: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`)
+  // Host errors say what to do: their code and message, no stack (docs/errors.md lists every code).
+  const text = isHostError(error)
+    ? `${error.code}: ${error.message}\n(see docs/errors.md)`
+    : error instanceof Error ? error.stack ?? error.message : String(error)
+  process.stderr.write(`Failed to start: ${text}\n`)
   process.exit(1)
 })
