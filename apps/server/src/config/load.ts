@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { ValueErrorType } from '@sinclair/typebox/errors'
 import { Value } from '@sinclair/typebox/value'
 import { ConfigSchema, type AppConfig, type ServerConfig } from './schema.ts'
 import { MCP_ERR_CONFIG_FILE, MCP_ERR_CONFIG_NOT_FOUND, MCP_ERR_INVALID_CONFIG } from '../errors.ts'
@@ -129,7 +130,7 @@ export function normalizeConfig (input: AppConfig, sources = new Map<string, str
       const choices = (error.schema.anyOf as Array<{ const?: unknown }> | undefined)?.map((option) => option.const)
       const message = choices !== undefined && choices.every((choice) => typeof choice === 'string')
         ? `must be one of ${choices.join(', ')}`
-        : error.message
+        : error.type === ValueErrorType.ObjectAdditionalProperties ? 'is not a setting (misspelt?)' : error.message
       return `  - ${path || '(config)'}${source !== undefined ? ` (from ${source})` : ''}: ${message}, got ${given}`
     })
   for (const [index, entry] of plugins.entries()) {
