@@ -216,6 +216,11 @@ t.test('plugin registration: a plugin that throws is named with its file, the or
   const built = expectCode(t, await rejection(buildApp({ logLevel: 'silent', stateSecret: 's', plugins: [{ module: dir, name: 'inventory' }] })), 'MCP_ERR_PLUGIN_REGISTER', 'buildApp')
   t.match(built.message, /Plugin "inventory" \(.*lib\/plugin\.js\)/)
 
+  // A child plugin registered without await fails after the plugin function returned: still attributed.
+  const parent: FastifyPluginAsync = async (app) => { app.register(async function child () { throw new Error('child failed') }) }
+  const child = expectCode(t, await rejection(buildApp({ logLevel: 'silent', stateSecret: 's', plugins: [{ plugin: parent, name: 'parent' }] })), 'MCP_ERR_PLUGIN_REGISTER', 'a failing child plugin')
+  t.match(child.message, /Plugin "parent" .*child failed/)
+
   // An imported function has no file; it is said so, and non-Error throws are quoted too.
   const inline: FastifyPluginAsync = async () => { throw 'plain string' as unknown as Error } // eslint-disable-line no-throw-literal
   const fn = expectCode(t, await rejection(buildApp({ logLevel: 'silent', stateSecret: 's', plugins: [{ plugin: inline, name: 'inline' }] })), 'MCP_ERR_PLUGIN_REGISTER', 'an imported function')

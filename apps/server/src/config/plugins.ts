@@ -93,10 +93,10 @@ export async function loadPlugin (entry: PluginEntry, cwd: string): Promise<Load
 /**
  * Registers a tool plugin in its own encapsulated context, named for error
  * messages and attributed (`kPluginOwner`) so that the registry names it.
- * Whatever the plugin throws while registering becomes MCP_ERR_PLUGIN_REGISTER,
- * naming the plugin and its file, with the original error as `cause`; host
- * errors (a duplicate tool, an invalid schema, ...) already name the plugin
- * and pass unchanged.
+ * Whatever the plugin (or a child plugin it registers, awaited or not) throws
+ * while registering becomes MCP_ERR_PLUGIN_REGISTER, naming the plugin and its
+ * file, with the original error as `cause`; host errors (a duplicate tool, an
+ * invalid schema, ...) already name the plugin and pass unchanged.
  */
 export function registerToolPlugin (app: FastifyInstance, loaded: LoadedPlugin): void {
   const { name, plugin, options, file } = loaded
@@ -104,6 +104,8 @@ export function registerToolPlugin (app: FastifyInstance, loaded: LoadedPlugin):
     (instance as unknown as Record<symbol, string>)[kPluginOwner] = name
     try {
       await plugin(instance, opts)
+      // Children the plugin registered without awaiting load now, so their failures are attributed too.
+      await instance.after()
     } catch (error) {
       if (isHostError(error)) throw error
       throw new MCP_ERR_PLUGIN_REGISTER(name, file ?? 'a function given in the configuration', messageOf(error), { cause: error })
