@@ -170,6 +170,8 @@ export async function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = pr
     throw new MCP_ERR_CONFIG_NOT_FOUND(file)
   }
   const { config, sources } = applyEnvironment(fileConfig, env)
-  // The environment wins: its sources replace the file's for the settings it gives.
-  return normalizeConfig(config, new Map([...fileSources(fileConfig, file), ...sources]))
+  // The environment wins: for the settings it gives (and what is under them), it is the source.
+  const fromFile = [...fileSources(fileConfig, file)]
+    .filter(([path]) => ![...sources.keys()].some((env) => path === env || path.startsWith(`${env}.`)))
+  return normalizeConfig(config, new Map([...fromFile, ...sources]))
 }
