@@ -29,15 +29,16 @@ t.test('the environment overrides the file, and MCP_PLUGINS adds plugins', async
 
 t.test('a wrong value names the setting, its source and the problem', async (t) => {
   const { config, sources } = applyEnvironment({}, { PORT: 'eighty', MCP_PAGE_SIZE: '0', LOG_LEVEL: 'loud' })
-  const error = t.throws(() => normalizeConfig(config, sources)) as ConfigError
-  t.ok(error instanceof ConfigError)
+  const error = t.throws(() => normalizeConfig(config, sources)) as ConfigError & { code: string }
+  t.equal(error.code, 'MCP_ERR_INVALID_CONFIG')
+  t.ok(error instanceof ConfigError, 'configuration errors are still instances of ConfigError')
   t.match(error.message, /port \(from PORT\): .*got "eighty"/)
   t.match(error.message, /limits\.pageSize \(from MCP_PAGE_SIZE\): Expected integer to be greater or equal to 1, got 0/)
   t.match(error.message, /logLevel \(from LOG_LEVEL\): must be one of fatal, error, warn, info, debug, trace, silent, got "loud"/)
 })
 
 t.test('a plugin entry that is neither a module nor a function is refused', async (t) => {
-  t.throws(() => normalizeConfig({ plugins: [{ plugin: 'nope' as never }] }), /plugins\.0: must be/)
+  t.throws(() => normalizeConfig({ plugins: [{ plugin: 'nope' as never }] }), { code: 'MCP_ERR_INVALID_CONFIG', message: /plugins\.0: must be/ })
 })
 
 t.test('npm start with a wrong environment value exits 1 with the message', async (t) => {
@@ -48,6 +49,8 @@ t.test('npm start with a wrong environment value exits 1 with the message', asyn
   child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
   const code = await new Promise((resolve) => child.on('exit', resolve))
   t.equal(code, 1)
+  t.match(stderr, /MCP_ERR_INVALID_CONFIG/)
+  t.notMatch(stderr, /\n\s+at /, 'no stack trace')
   t.match(stderr, /Invalid configuration:\n\s+- port \(from PORT\): Expected integer to be less or equal to 65535, got 99999/)
 })
 
@@ -59,6 +62,7 @@ t.test('a plugin that fails to load stops the start with its name', async (t) =>
   child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
   const code = await new Promise((resolve) => child.on('exit', resolve))
   t.equal(code, 1)
+  t.match(output, /MCP_ERR_PLUGIN_NOT_FOUND/)
   t.match(output, /Plugin "\.\/no\/such\/plugin" not found/)
 })
 

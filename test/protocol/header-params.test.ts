@@ -103,6 +103,6 @@ t.test('invalid x-mcp-header annotations fail at start, naming the tool and the 
       app.mcp.tool({ name: 'bad_headers', description: what, input, handler: () => 'never' })
     }
     await t.rejects(buildTestApp(t, { plugins: [{ plugin, name: 'header-plugin' }] }),
-      { message: new RegExp(`Tool "bad_headers".*${message.source}`) }, what)
+      { code: 'MCP_ERR_INVALID_HEADER_PARAM', message: new RegExp(`Tool "bad_headers".*${message.source}`) }, what)
   }
 })

@@ -6,11 +6,10 @@
  */
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { normalizeConfig, type ResolvedConfig } from './config/load.ts'
-import { loadPlugin } from './config/plugins.ts'
+import { loadPlugin, registerToolPlugin } from './config/plugins.ts'
 import type { AppConfig } from './config/schema.ts'
 import type { McpPlatformOptions } from './platform/options.ts'
 import { mcpPlatform } from './platform/plugin.ts'
-import { kPluginOwner } from './registry/plugin.ts'
 import { clientErrorHandler } from './transports/http/client-error.ts'
 import { isLoopback, LOOPBACK_HOSTS } from './transports/loopback.ts'
 
@@ -46,14 +45,8 @@ export async function buildApp (input: AppConfig = {}, build: BuildOptions = {})
 
   const cwd = build.cwd ?? process.cwd()
   for (const entry of config.plugins) {
-    const { name, plugin, options } = await loadPlugin(entry, cwd)
-    // Each tool plugin runs in its own encapsulated context, named for error messages.
-    const wrapper = async function (instance: FastifyInstance, opts: Record<string, unknown>) {
-      (instance as unknown as Record<symbol, string>)[kPluginOwner] = name
-      await plugin(instance, opts)
-    }
-    Object.defineProperty(wrapper, 'name', { value: name })
-    app.register(wrapper, options)
+    // Each tool plugin runs in its own encapsulated context; a failure names the plugin and its file.
+    registerToolPlugin(app, await loadPlugin(entry, cwd))
   }
 
   try {

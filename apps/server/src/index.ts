@@ -7,7 +7,10 @@ export { mcpPlatform } from './platform/plugin.ts'
 export type { McpPlatformOptions, StateOption } from './platform/options.ts'
 export { buildApp, platformOptions, type BuildOptions } from './app.ts'
 export { defineConfig, type AppConfig, type PluginEntry, type ServerConfig, type Limits } from './config/schema.ts'
-export { loadConfig, ConfigError } from './config/load.ts'
+export { loadConfig } from './config/load.ts'
+// Host errors: `errorCodes.MCP_ERR_…` (as Fastify's `errorCodes`); configuration errors are also `instanceof ConfigError`.
+export * as errorCodes from './errors.ts'
+export { ConfigError, isHostError, type HostError } from './errors.ts'
 export { createMemoryState, type SharedState } from './state/index.ts'
 /** Fastify's `clientErrorHandler` option: unparsable requests get a JSON-RPC error and `Connection: close`. */
 export { clientErrorHandler } from './transports/http/client-error.ts'

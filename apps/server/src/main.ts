@@ -5,22 +5,15 @@
  */
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.ts'
-import { ConfigError, loadConfig } from './config/load.ts'
+import { loadConfig } from './config/load.ts'
+import { isHostError } from './errors.ts'
+import { listenError } from './ops/startup-errors.ts'
 
 /** Beyond the drain period, what closing may take (aborted calls answering, sockets closing, state closing). */
 const CLOSE_MARGIN_MS = 5000
 
 async function main (): Promise<void> {
-  let config
-  try {
-    config = await loadConfig()
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`)
-      process.exit(1)
-    }
-    throw error
-  }
+  const config = await loadConfig()
 
   const app = await buildApp(config)
   closeWithGrace({ delay: config.limits.shutdownDrainMs + CLOSE_MARGIN_MS, logger: app.log }, async ({ signal, err }) => {
@@ -29,7 +22,12 @@ async function main (): Promise<void> {
     await app.close()
   })
 
-  await app.listen({ host: config.host, port: config.port })
+  try {
+    await app.listen({ host: config.host, port: config.port })
+  } catch (error) {
+    await app.close().catch(() => {})
+    throw listenError(error, config)
+  }
   const address = app.server.address()
   const port = typeof address === 'object' && address !== null ? address.port : config.port
   const host = config.host.includes(':') ? `[${config.host}]` : config.host
@@ -37,6 +35,10 @@ async function main (): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`Failed to start: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`)
+  // Host errors say what to do: their code and message, no stack (docs/errors.md lists every code).
+  const text = isHostError(error)
+    ? `${error.code}: ${error.message}\n(see docs/errors.md)`
+    : error instanceof Error ? error.stack ?? error.message : String(error)
+  process.stderr.write(`Failed to start: ${text}\n`)
   process.exit(1)
 })

@@ -6,8 +6,13 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { ValueErrorType } from '@sinclair/typebox/errors'
 import { Value } from '@sinclair/typebox/value'
 import { ConfigSchema, type AppConfig, type ServerConfig } from './schema.ts'
+import { MCP_ERR_CONFIG_FILE, MCP_ERR_CONFIG_NOT_FOUND, MCP_ERR_INVALID_CONFIG } from '../errors.ts'
+
+// Configuration errors are instances of ConfigError (their common base), as before the codes.
+export { ConfigError } from '../errors.ts'
 
 /** Environment variables and the setting each one overrides. */
 export const ENVIRONMENT: ReadonlyArray<{ name: string, path: string, kind: 'string' | 'integer' | 'list' }> = [
@@ -38,10 +43,6 @@ export const ENVIRONMENT: ReadonlyArray<{ name: string, path: string, kind: 'str
 /** The validated configuration, with the secrets that come only from the environment. */
 export type ResolvedConfig = ServerConfig & { stateSecret?: string, jwtSecret?: string }
 
-export class ConfigError extends Error {
-  override name = 'ConfigError'
-}
-
 function setPath (target: Record<string, unknown>, path: string, value: unknown): void {
   const keys = path.split('.')
   let node = target
@@ -50,6 +51,33 @@ function setPath (target: Record<string, unknown>, path: string, value: unknown)
     node = node[key] as Record<string, unknown>
   }
   node[keys[keys.length - 1]] = value
+}
+
+/**
+ * Where a setting came from, for a path such as `limits.pageSize.0`: the
+ * source recorded for it or for the nearest enclosing setting.
+ */
+function sourceOf (sources: Map<string, string>, path: string): string | undefined {
+  for (let at = path; at !== ''; at = at.includes('.') ? at.slice(0, at.lastIndexOf('.')) : '') {
+    const source = sources.get(at)
+    if (source !== undefined) return source
+  }
+  return undefined
+}
+
+/** Every setting a config file gives (objects are walked, arrays and functions are leaves), attributed to the file. */
+function fileSources (config: AppConfig, file: string): Map<string, string> {
+  const sources = new Map<string, string>()
+  const walk = (node: Record<string, unknown>, prefix: string) => {
+    for (const [key, value] of Object.entries(node)) {
+      const path = prefix === '' ? key : `${prefix}.${key}`
+      sources.set(path, file)
+      if (Array.isArray(value)) value.forEach((_, index) => sources.set(`${path}.${index}`, file))
+      else if (value !== null && typeof value === 'object') walk(value as Record<string, unknown>, path)
+    }
+  }
+  walk(config as Record<string, unknown>, '')
+  return sources
 }
 
 /** Applies the environment on top of a config file's values. */
@@ -69,7 +97,11 @@ export function applyEnvironment (config: AppConfig, env: NodeJS.ProcessEnv): { 
     sources.set(path, name)
   }
   const extra = env.MCP_PLUGINS?.split(',').map((item) => item.trim()).filter((item) => item !== '') ?? []
-  if (extra.length > 0) result.plugins = [...(result.plugins ?? []), ...extra.map((module) => ({ module }))]
+  if (extra.length > 0) {
+    const before = result.plugins?.length ?? 0
+    result.plugins = [...(result.plugins ?? []), ...extra.map((module) => ({ module }))]
+    extra.forEach((_, index) => sources.set(`plugins.${before + index}`, 'MCP_PLUGINS'))
+  }
   if (env.MCP_STATE_SECRET !== undefined && env.MCP_STATE_SECRET !== '') result.stateSecret = env.MCP_STATE_SECRET
   if (env.MCP_JWT_SECRET !== undefined && env.MCP_JWT_SECRET !== '') result.jwtSecret = env.MCP_JWT_SECRET
   return { config: result, sources }
@@ -80,7 +112,10 @@ function structuredCloneConfig (config: AppConfig): AppConfig {
   return { ...config, limits: { ...config.limits }, plugins: [...(config.plugins ?? [])] }
 }
 
-/** Fills defaults and validates; throws a ConfigError naming every wrong value and its source. */
+/**
+ * Fills defaults and validates; throws MCP_ERR_INVALID_CONFIG naming every
+ * wrong value and its source (the environment variable or the config file).
+ */
 export function normalizeConfig (input: AppConfig, sources = new Map<string, string>()): ResolvedConfig {
   const { stateSecret, jwtSecret, plugins = [], ...rest } = input
   // Plugin entries may hold functions, which TypeBox's Value cannot clone: they are checked by hand.
@@ -90,27 +125,26 @@ export function normalizeConfig (input: AppConfig, sources = new Map<string, str
     .filter((error, index, all) => !all.some((other, j) => j !== index && other.path.startsWith(error.path + '/')))
     .map((error) => {
       const path = error.path.slice(1).replaceAll('/', '.')
-      const source = sources.get(path)
+      const source = sourceOf(sources, path)
       const given = JSON.stringify(error.value)
       const choices = (error.schema.anyOf as Array<{ const?: unknown }> | undefined)?.map((option) => option.const)
       const message = choices !== undefined && choices.every((choice) => typeof choice === 'string')
         ? `must be one of ${choices.join(', ')}`
-        : error.message
+        : error.type === ValueErrorType.ObjectAdditionalProperties ? 'is not a setting (misspelt?)' : error.message
       return `  - ${path || '(config)'}${source !== undefined ? ` (from ${source})` : ''}: ${message}, got ${given}`
     })
-  if (problems.length > 0) {
-    throw new ConfigError(`Invalid configuration:\n${[...new Set(problems)].join('\n')}`)
-  }
   for (const [index, entry] of plugins.entries()) {
     const valid = entry !== null && typeof entry === 'object' &&
       ('plugin' in entry ? typeof entry.plugin === 'function' : typeof (entry as { module?: unknown }).module === 'string')
     if (!valid) {
-      throw new ConfigError(`Invalid configuration:\n  - plugins.${index}: must be { module: "<package or path>" } or { plugin: <Fastify plugin function> }, got ${JSON.stringify(entry)}`)
+      const source = sourceOf(sources, `plugins.${index}`)
+      problems.push(`  - plugins.${index}${source !== undefined ? ` (from ${source})` : ''}: must be { module: "<package or path>" } or { plugin: <Fastify plugin function> }, got ${JSON.stringify(entry)}`)
     }
   }
   if (jwtSecret !== undefined && jwtSecret.length < 32) {
-    throw new ConfigError('Invalid configuration:\n  - MCP_JWT_SECRET: must be at least 32 characters (an HS256 key)')
+    problems.push('  - MCP_JWT_SECRET: must be at least 32 characters (an HS256 key)')
   }
+  if (problems.length > 0) throw new MCP_ERR_INVALID_CONFIG([...new Set(problems)].join('\n'))
   return { ...candidate, plugins, stateSecret, jwtSecret }
 }
 
@@ -122,14 +156,22 @@ export async function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = pr
   const file = resolve(cwd, env.MCP_CONFIG ?? 'fastify.config.ts')
   let fileConfig: AppConfig = {}
   if (existsSync(file)) {
-    const mod = await import(pathToFileURL(file).href) as { default?: AppConfig }
-    if (mod.default === undefined || typeof mod.default !== 'object') {
-      throw new ConfigError(`${file} must export the configuration as its default export (use defineConfig)`)
+    let mod: { default?: AppConfig }
+    try {
+      mod = await import(pathToFileURL(file).href) as typeof mod
+    } catch (error) {
+      throw new MCP_ERR_CONFIG_FILE(file, `importing it failed: ${error instanceof Error ? error.message : String(error)}. Fix the error in that file (or in what it imports)`, { cause: error })
+    }
+    if (mod.default === null || typeof mod.default !== 'object' || Array.isArray(mod.default)) {
+      throw new MCP_ERR_CONFIG_FILE(file, 'it must export the configuration object as its default export: `export default defineConfig({ ... })`')
     }
     fileConfig = mod.default
   } else if (env.MCP_CONFIG !== undefined) {
-    throw new ConfigError(`MCP_CONFIG names ${file}, which does not exist`)
+    throw new MCP_ERR_CONFIG_NOT_FOUND(file)
   }
   const { config, sources } = applyEnvironment(fileConfig, env)
-  return normalizeConfig(config, sources)
+  // The environment wins: for the settings it gives (and what is under them), it is the source.
+  const fromFile = [...fileSources(fileConfig, file)]
+    .filter(([path]) => ![...sources.keys()].some((env) => path === env || path.startsWith(`${env}.`)))
+  return normalizeConfig(config, new Map([...fromFile, ...sources]))
 }

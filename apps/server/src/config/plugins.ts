@@ -1,36 +1,63 @@
 /**
  * Finds the Fastify plugin of a config entry: an imported function, a
  * package name, or a path (a file, or a folder with a package.json or an
- * index file). Paths are relative to the working directory.
+ * index file). Paths are relative to the working directory. Then registers
+ * it, in its own encapsulated context, so that a failure names the plugin and
+ * its file.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
-import type { FastifyPluginAsync } from 'fastify'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import {
+  MCP_ERR_PLUGIN_LOAD, MCP_ERR_PLUGIN_NO_ENTRY, MCP_ERR_PLUGIN_NO_EXPORT, MCP_ERR_PLUGIN_NOT_FOUND, MCP_ERR_PLUGIN_REGISTER,
+  isHostError
+} from '../errors.ts'
+import { kPluginOwner } from '../registry/plugin.ts'
 import type { PluginEntry } from './schema.ts'
 
 export interface LoadedPlugin {
   name: string
   plugin: FastifyPluginAsync<Record<string, unknown>>
   options: Record<string, unknown>
+  /** The file the plugin was imported from (entries given as a path or a package; not imported functions). */
+  file?: string
 }
 
 const INDEX_FILES = ['index.ts', 'index.js', 'src/index.ts', 'src/index.js']
 
-function entryFile (folder: string): string {
+function entryFile (spec: string, folder: string): string {
   const manifest = join(folder, 'package.json')
   if (existsSync(manifest)) {
-    const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { exports?: unknown, main?: string }
+    let pkg: { exports?: unknown, main?: string }
+    try {
+      pkg = JSON.parse(readFileSync(manifest, 'utf8')) as typeof pkg
+    } catch (error) {
+      throw new MCP_ERR_PLUGIN_LOAD(spec, manifest, `its package.json is not valid JSON (${messageOf(error)})`, { cause: error })
+    }
     const exported = typeof pkg.exports === 'string'
       ? pkg.exports
       : (pkg.exports as Record<string, unknown> | undefined)?.['.']
     const target = typeof exported === 'string' ? exported : pkg.main
-    if (typeof target === 'string') return join(folder, target)
+    if (typeof target === 'string') {
+      const file = join(folder, target)
+      if (!existsSync(file)) throw new MCP_ERR_PLUGIN_NO_ENTRY(spec, `${manifest} names ${target}, and ${file} does not exist`)
+      return file
+    }
   }
   for (const file of INDEX_FILES) {
     if (existsSync(join(folder, file))) return join(folder, file)
   }
-  throw new Error(`Plugin folder ${folder} has no package.json entry point and no ${INDEX_FILES.join(' / ')}`)
+  throw new MCP_ERR_PLUGIN_NO_ENTRY(spec, `the folder ${folder} has no package.json "exports" or "main" and no ${INDEX_FILES.join(' / ')}`)
+}
+
+/** The URL to import for a package name, resolved as `import()` from here would; MCP_ERR_PLUGIN_NOT_FOUND if there is none. */
+function resolvePackage (spec: string): string {
+  try {
+    return import.meta.resolve(spec)
+  } catch (error) {
+    throw new MCP_ERR_PLUGIN_NOT_FOUND(spec, messageOf(error), { cause: error })
+  }
 }
 
 export async function loadPlugin (entry: PluginEntry, cwd: string): Promise<LoadedPlugin> {
@@ -39,21 +66,55 @@ export async function loadPlugin (entry: PluginEntry, cwd: string): Promise<Load
     return { name: entry.name ?? (entry.plugin.name || 'anonymous plugin'), plugin: entry.plugin as FastifyPluginAsync<Record<string, unknown>>, options }
   }
   const spec = entry.module
-  let url = spec
+  let url: string
   if (spec.startsWith('.') || spec.startsWith('/')) {
     const path = resolve(cwd, spec)
-    if (!existsSync(path)) throw new Error(`Plugin "${spec}" not found: ${path} does not exist`)
-    url = pathToFileURL(statSync(path).isDirectory() ? entryFile(path) : path).href
+    if (!existsSync(path)) throw new MCP_ERR_PLUGIN_NOT_FOUND(spec, `${path} does not exist`)
+    url = pathToFileURL(statSync(path).isDirectory() ? entryFile(spec, path) : path).href
+  } else {
+    url = resolvePackage(spec)
   }
+  const file = url.startsWith('file:') ? fileURLToPath(url) : undefined
+  const where = file ?? url
   let mod: { default?: unknown, plugin?: unknown }
   try {
     mod = await import(url) as typeof mod
   } catch (error) {
-    throw new Error(`Plugin "${spec}" could not be loaded: ${(error as Error).message}`, { cause: error })
+    throw new MCP_ERR_PLUGIN_LOAD(spec, where, messageOf(error), { cause: error })
   }
   const plugin = mod.default ?? mod.plugin
   if (typeof plugin !== 'function') {
-    throw new Error(`Plugin "${spec}" does not export a Fastify plugin (a function as its default export)`)
+    const found = plugin === undefined ? 'no default export' : `a default export of type ${plugin === null ? 'null' : typeof plugin}`
+    throw new MCP_ERR_PLUGIN_NO_EXPORT(spec, where, found)
   }
-  return { name: entry.name ?? spec, plugin: plugin as FastifyPluginAsync<Record<string, unknown>>, options }
+  return { name: entry.name ?? spec, plugin: plugin as FastifyPluginAsync<Record<string, unknown>>, options, file }
+}
+
+/**
+ * Registers a tool plugin in its own encapsulated context, named for error
+ * messages and attributed (`kPluginOwner`) so that the registry names it.
+ * Whatever the plugin (or a child plugin it registers, awaited or not) throws
+ * while registering becomes MCP_ERR_PLUGIN_REGISTER, naming the plugin and its
+ * file, with the original error as `cause`; host errors (a duplicate tool, an
+ * invalid schema, ...) already name the plugin and pass unchanged.
+ */
+export function registerToolPlugin (app: FastifyInstance, loaded: LoadedPlugin): void {
+  const { name, plugin, options, file } = loaded
+  const wrapper = async function (instance: FastifyInstance, opts: Record<string, unknown>) {
+    (instance as unknown as Record<symbol, string>)[kPluginOwner] = name
+    try {
+      await plugin(instance, opts)
+      // Children the plugin registered without awaiting load now, so their failures are attributed too.
+      await instance.after()
+    } catch (error) {
+      if (isHostError(error)) throw error
+      throw new MCP_ERR_PLUGIN_REGISTER(name, file ?? 'a function given in the configuration', messageOf(error), { cause: error })
+    }
+  }
+  Object.defineProperty(wrapper, 'name', { value: name })
+  app.register(wrapper, options)
+}
+
+function messageOf (error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
 }

@@ -6,7 +6,7 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { LimitsSchema, type Limits } from '../config/schema.ts'
-import { InvalidPlatformOptionsError } from '../errors.ts'
+import { MCP_ERR_INVALID_PLATFORM_OPTIONS } from '../errors.ts'
 import type { SharedState } from '../state/index.ts'
 import { LOOPBACK_HOSTS } from '../transports/loopback.ts'
 
@@ -82,6 +82,6 @@ export function resolvePlatformOptions (input: McpPlatformOptions = {}): Resolve
     const missing = STATE_PARTS.filter((part) => (state as unknown as Record<string, unknown> | null)?.[part] === undefined)
     if (missing.length > 0) problems.push(`state: must be a SharedState or a function returning one; missing ${missing.join(', ')}`)
   }
-  if (problems.length > 0) throw new InvalidPlatformOptionsError([...new Set(problems)].join('; '))
+  if (problems.length > 0) throw new MCP_ERR_INVALID_PLATFORM_OPTIONS([...new Set(problems)].join('; '))
   return { ...candidate, state }
 }

@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto'
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
-import { WebSocketTwiceError } from '../errors.ts'
+import { MCP_ERR_WEBSOCKET_TWICE } from '../errors.ts'
 import { healthRoutes } from '../ops/health.ts'
 import { ProtocolCore } from '../protocol/dispatcher.ts'
 import { decorateRegistry } from '../registry/plugin.ts'
@@ -98,7 +98,7 @@ async function platform (app: FastifyInstance, input: McpPlatformOptions): Promi
 /** The platform's WebSocket transport; one per HTTP server, since upgrades are routed server-wide. */
 function claimWebSocket (app: FastifyInstance, core: ProtocolCore, options: ResolvedPlatformOptions): WebSocketTransport {
   const server = app.server as unknown as Record<symbol, boolean>
-  if (server[kWebSocketServed] === true) throw new WebSocketTwiceError()
+  if (server[kWebSocketServed] === true) throw new MCP_ERR_WEBSOCKET_TWICE()
   server[kWebSocketServed] = true
   const { limits } = options
   return createWebSocketTransport({

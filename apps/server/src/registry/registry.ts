@@ -10,6 +10,11 @@ import type {
 } from './types.ts'
 import { compileSchema, type Validator } from './validator.ts'
 import { compileTemplate, type CompiledTemplate } from './uri-template.ts'
+import {
+  MCP_ERR_DUPLICATE_PROMPT, MCP_ERR_DUPLICATE_RESOURCE, MCP_ERR_DUPLICATE_RESOURCE_TEMPLATE, MCP_ERR_DUPLICATE_TOOL,
+  MCP_ERR_INVALID_COMPLETER, MCP_ERR_INVALID_HEADER_PARAM, MCP_ERR_INVALID_PROMPT_NAME, MCP_ERR_INVALID_RESOURCE_URI,
+  MCP_ERR_INVALID_SCHEMA, MCP_ERR_INVALID_TOOL_NAME, MCP_ERR_MISSING_HANDLER
+} from '../errors.ts'
 
 export type ListKind = 'tools' | 'resources' | 'prompts'
 
@@ -149,24 +154,20 @@ export class Registry {
     }
   }
 
-  #assertFree<T extends { owner: string }> (map: Map<string, T>, key: string, what: string, owner: string): void {
+  #assertFree<T extends { owner: string }> (map: Map<string, T>, key: string, Duplicate: new (key: string, first: string, second: string) => Error, owner: string): void {
     const existing = map.get(key)
-    if (existing !== undefined) {
-      throw new Error(`${what} is registered twice: by plugin "${existing.owner}" and by plugin "${owner}"`)
-    }
+    if (existing !== undefined) throw new Duplicate(key, existing.owner, owner)
   }
 
   addTool (owner: string, definition: ToolDefinition<TSchema, TSchema | undefined>): Registration {
     const { name } = definition
-    const what = `Tool "${name}"`
-    if (typeof name !== 'string' || !TOOL_NAME.test(name)) {
-      throw new Error(`Tool name ${JSON.stringify(name)} (plugin "${owner}") must be 1-128 characters of letters, digits, "_", "-" or "."`)
-    }
-    if (typeof definition.handler !== 'function') throw new Error(`${what} (plugin "${owner}") has no handler`)
-    this.#assertFree(this.tools, name, what, owner)
+    const what = `Tool "${name}" (plugin "${owner}")`
+    if (typeof name !== 'string' || !TOOL_NAME.test(name)) throw new MCP_ERR_INVALID_TOOL_NAME(JSON.stringify(name), owner)
+    if (typeof definition.handler !== 'function') throw new MCP_ERR_MISSING_HANDLER(`Tool "${name}"`, owner, 'handler')
+    this.#assertFree(this.tools, name, MCP_ERR_DUPLICATE_TOOL, owner)
     const input = (definition.input ?? NO_ARGUMENTS) as TSchema
     if ((input as { type?: unknown }).type !== 'object') {
-      throw new Error(`${what} (plugin "${owner}"): the input schema must describe an object ("type": "object")`)
+      throw new MCP_ERR_INVALID_SCHEMA(`${what} input schema`, 'a tool\'s input schema must describe an object ("type": "object"), e.g. Type.Object({ ... })')
     }
     const tool: RegisteredTool = {
       name,
@@ -191,12 +192,11 @@ export class Registry {
   }
 
   addResource (owner: string, definition: ResourceDefinition): Registration {
-    const what = `Resource "${definition.uri}"`
     if (typeof definition.uri !== 'string' || !/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(definition.uri)) {
-      throw new Error(`${what} (plugin "${owner}") needs an absolute URI with a scheme, e.g. "file:///notes.txt"`)
+      throw new MCP_ERR_INVALID_RESOURCE_URI(JSON.stringify(definition.uri), owner)
     }
-    if (typeof definition.read !== 'function') throw new Error(`${what} (plugin "${owner}") has no read function`)
-    this.#assertFree(this.resources, definition.uri, what, owner)
+    if (typeof definition.read !== 'function') throw new MCP_ERR_MISSING_HANDLER(`Resource "${definition.uri}"`, owner, 'read')
+    this.#assertFree(this.resources, definition.uri, MCP_ERR_DUPLICATE_RESOURCE, owner)
     return this.#registration(this.resources, definition.uri, {
       uri: definition.uri,
       owner,
@@ -217,12 +217,12 @@ export class Registry {
 
   addTemplate (owner: string, definition: ResourceTemplateDefinition): Registration {
     const what = `Resource template "${definition.uriTemplate}"`
-    if (typeof definition.read !== 'function') throw new Error(`${what} (plugin "${owner}") has no read function`)
-    this.#assertFree(this.templates, definition.uriTemplate, what, owner)
+    if (typeof definition.read !== 'function') throw new MCP_ERR_MISSING_HANDLER(what, owner, 'read')
+    this.#assertFree(this.templates, definition.uriTemplate, MCP_ERR_DUPLICATE_RESOURCE_TEMPLATE, owner)
     const compiled = compileTemplate(definition.uriTemplate)
     for (const variable of Object.keys(definition.complete ?? {})) {
       if (!compiled.variables.includes(variable)) {
-        throw new Error(`${what} (plugin "${owner}") has a completer for "${variable}", which is not one of its variables (${compiled.variables.join(', ')})`)
+        throw new MCP_ERR_INVALID_COMPLETER(what, owner, variable, `variables (${compiled.variables.join(', ') || 'it has none'})`)
       }
     }
     return this.#registration(this.templates, definition.uriTemplate, {
@@ -245,9 +245,9 @@ export class Registry {
 
   addPrompt (owner: string, definition: PromptDefinition): Registration {
     const what = `Prompt "${definition.name}"`
-    if (typeof definition.name !== 'string' || definition.name === '') throw new Error(`A prompt of plugin "${owner}" has no name`)
-    if (typeof definition.handler !== 'function') throw new Error(`${what} (plugin "${owner}") has no handler`)
-    this.#assertFree(this.prompts, definition.name, what, owner)
+    if (typeof definition.name !== 'string' || definition.name === '') throw new MCP_ERR_INVALID_PROMPT_NAME(owner)
+    if (typeof definition.handler !== 'function') throw new MCP_ERR_MISSING_HANDLER(what, owner, 'handler')
+    this.#assertFree(this.prompts, definition.name, MCP_ERR_DUPLICATE_PROMPT, owner)
     const schema: TObject = definition.arguments ?? Type.Object({})
     const required = new Set(schema.required ?? [])
     const args = Object.entries(schema.properties ?? {}).map(([name, property]) => compact({
@@ -259,13 +259,13 @@ export class Registry {
     const complete = (definition.complete ?? {}) as Record<string, Completer | undefined>
     for (const name of Object.keys(complete)) {
       if (!(name in (schema.properties ?? {}))) {
-        throw new Error(`${what} (plugin "${owner}") has a completer for "${name}", which is not one of its arguments`)
+        throw new MCP_ERR_INVALID_COMPLETER(what, owner, name, `arguments (${Object.keys(schema.properties ?? {}).join(', ') || 'it has none'})`)
       }
     }
     return this.#registration(this.prompts, definition.name, {
       name: definition.name,
       owner,
-      validateArguments: compileSchema(schema, `${what} arguments schema`),
+      validateArguments: compileSchema(schema, `${what} (plugin "${owner}") arguments schema`),
       complete,
       handler: definition.handler,
       listing: compact({
@@ -298,12 +298,12 @@ function headerParams (schema: TSchema, what: string): Array<{ path: string[], h
       if (header !== undefined) {
         const type = property.type
         if (typeof header !== 'string' || !HEADER_TOKEN.test(header)) {
-          throw new Error(`${what}: x-mcp-header ${JSON.stringify(header)} on "${[...path, key].join('.')}" is not a valid header name token`)
+          throw new MCP_ERR_INVALID_HEADER_PARAM(what, `x-mcp-header ${JSON.stringify(header)} on "${[...path, key].join('.')}" is not a valid header name token`)
         }
         if (type !== 'string' && type !== 'integer' && type !== 'boolean') {
-          throw new Error(`${what}: x-mcp-header on "${[...path, key].join('.')}" needs a string, integer or boolean property`)
+          throw new MCP_ERR_INVALID_HEADER_PARAM(what, `x-mcp-header on "${[...path, key].join('.')}" needs a string, integer or boolean property`)
         }
-        if (seen.has(header.toLowerCase())) throw new Error(`${what}: x-mcp-header "${header}" is used twice`)
+        if (seen.has(header.toLowerCase())) throw new MCP_ERR_INVALID_HEADER_PARAM(what, `x-mcp-header "${header}" is used twice (header names are case-insensitive)`)
         seen.add(header.toLowerCase())
         found.push({ path: [...path, key], header })
         reachable.add(property)
@@ -316,7 +316,7 @@ function headerParams (schema: TSchema, what: string): Array<{ path: string[], h
   // An annotation anywhere else (items, anyOf, $defs, ...) makes the tool invalid: clients drop it from tools/list.
   for (const { node, path } of annotatedNodes(schema, [], false)) {
     if (!reachable.has(node)) {
-      throw new Error(`${what}: x-mcp-header on "${path.join('.')}" is not statically reachable through "properties" alone ` +
+      throw new MCP_ERR_INVALID_HEADER_PARAM(what, `x-mcp-header on "${path.join('.')}" is not statically reachable through "properties" alone ` +
         '(it may not be under items, additionalProperties, anyOf/oneOf/allOf/not, if/then/else or $defs/$ref)')
     }
   }

@@ -10,6 +10,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js'
 import AjvDraft07 from 'ajv'
 import type { ErrorObject, ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
+import { MCP_ERR_INVALID_SCHEMA, MCP_ERR_UNSUPPORTED_SCHEMA_DIALECT } from '../errors.ts'
 
 // ajv-formats ships CommonJS; under NodeNext its default import is the module object.
 const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: object) => void
@@ -35,13 +36,13 @@ export function compileSchema (schema: object, what: string): Validator {
   let ajv: Ajv2020
   if (dialect === undefined || (typeof dialect === 'string' && DRAFT_2020.test(dialect))) ajv = ajv2020
   else if (typeof dialect === 'string' && DRAFT_07.test(dialect)) ajv = ajv07
-  else throw new Error(`${what}: unsupported JSON Schema dialect ${JSON.stringify(dialect)} (supported: 2020-12, draft-07)`)
+  else throw new MCP_ERR_UNSUPPORTED_SCHEMA_DIALECT(what, JSON.stringify(dialect))
 
   let validate: ValidateFunction
   try {
     validate = ajv.compile(schema)
   } catch (error) {
-    throw new Error(`${what}: invalid JSON Schema: ${(error as Error).message}`)
+    throw new MCP_ERR_INVALID_SCHEMA(what, `not a valid JSON Schema (${(error as Error).message.replace(/^schema is invalid: /, '')})`, { cause: error })
   }
   const validator = ((value: unknown) => validate(value)) as Validator
   validator.problems = () => describeErrors(validate.errors ?? [])
