@@ -58,7 +58,7 @@ t.test('logs: session ids only as a digest, client values clipped', async (t) =>
   const stream = new PassThrough()
   stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean)))
   const server = await startTestServer(t, { logLevel: 'info' }, { logStream: stream })
-  const huge = 'x'.repeat(100_000)
+  const huge = 'x'.repeat(3000)
   const init = await rawPost(server.url, {
     jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: huge, version: '1' } }
   })
@@ -71,7 +71,7 @@ t.test('logs: session ids only as a digest, client values clipped', async (t) =>
   t.notOk(log.includes(id), 'the session id itself appears in no log line')
   t.match(log, /"session":"s:[0-9a-f]{12}"/, 'a digest stands for it')
   t.ok(lines.every((line) => line.length < 2000), `no line is huge (longest ${Math.max(...lines.map((line) => line.length))} characters)`)
-  t.match(log, /\(100\d\d characters\)|\(1000\d\d characters\)/, 'clipped values say how long they were')
+  t.match(log, /\(30\d\d characters\)/, 'clipped values say how long they were')
 })
 
 t.test('a Host header with several values or a list is refused', async (t) => {

@@ -393,7 +393,9 @@ t.test('session limit: 503 with a retry hint; DELETE frees a place and ends the 
   const { url } = await startTestServer(t, { limits: { maxSessions: 1 } })
   const first = await legacyInitialize(url)
   const refused = await rawPost(url, { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: LEGACY_VERSION, capabilities: {}, clientInfo: { name: 'x', version: '1' } } })
-  assertError(t, refused, 503, -32603, /session limit; retry later or close unused sessions/)
+  assertError(t, refused, 503, -32603, /holds as many sessions as it may, all in use; retry in \d+ s, close unused sessions \(DELETE\)/)
+  t.match(refused.headers.get('retry-after'), /^\d+$/, 'Retry-After says when')
+  t.ok(refused.response.error.data.retryAfterMs >= 1000, 'and so does the error\'s data')
   t.equal(refused.headers.get('mcp-session-id'), null, 'no session id for a refused initialize')
 
   const stream = await fetch(url, { headers: { accept: 'text/event-stream', 'mcp-session-id': first } })

@@ -47,7 +47,14 @@ async function platform (app: FastifyInstance, input: McpPlatformOptions): Promi
     pageSize: limits.pageSize,
     listTtlMs: limits.listTtlMs,
     stateKey: stateKeyFrom(options, app),
-    requestStateTtlMs: limits.requestStateTtlMs
+    requestStateTtlMs: limits.requestStateTtlMs,
+    budgets: {
+      clientInfoMaxBytes: limits.clientInfoMaxBytes,
+      capabilitiesMaxBytes: limits.capabilitiesMaxBytes,
+      maxSubscriptionsPerSession: limits.maxSubscriptionsPerSession,
+      maxUriLength: limits.maxUriLength,
+      maxSessionsPerClient: limits.maxSessionsPerClient
+    }
   }, app.log)
   app.decorate('mcpCore', core)
   decorateRegistry(app, registry)

@@ -17,6 +17,8 @@ export interface TransportContext {
   /** The legacy session (HTTP `Mcp-Session-Id`, or the WebSocket connection once initialized). The core sets it on `initialize`. */
   session: Session | undefined
   readonly principal: Principal | undefined
+  /** Who the request counts against for per-client quotas: the principal's id, else the client's address. */
+  readonly clientKey: string
   readonly logger: FastifyBaseLogger
   /** The request's own outbound stream (SSE, or the socket); undefined when the client can't receive one. */
   readonly send: ((message: JsonRpcMessage) => void) | undefined

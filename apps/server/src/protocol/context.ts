@@ -22,6 +22,16 @@ export interface CoreOptions {
   stateKey: Buffer
   /** How long an MRTR round may take before its `requestState` expires. */
   requestStateTtlMs: number
+  /** Caps on what a client may make the server keep (see the limits table). */
+  budgets: Budgets
+}
+
+export interface Budgets {
+  clientInfoMaxBytes: number
+  capabilitiesMaxBytes: number
+  maxSubscriptionsPerSession: number
+  maxUriLength: number
+  maxSessionsPerClient: number
 }
 
 /** What a handler run needs: time limits and the MRTR sealer. */

@@ -28,17 +28,23 @@ export class ProtocolError extends Error {
   readonly data: unknown
   /** The status of an HTTP response carrying this error (200: the error travels in a successful HTTP exchange). */
   readonly httpStatus: number
+  /** For refusals that pass: when to try again (HTTP `Retry-After`; also in `data`). */
+  readonly retryAfterMs: number | undefined
 
-  constructor (code: number, message: string, httpStatus = 200, data?: unknown) {
+  constructor (code: number, message: string, httpStatus = 200, data?: unknown, retryAfterMs?: number) {
     super(message)
     this.code = code
     this.httpStatus = httpStatus
     this.data = data
+    this.retryAfterMs = retryAfterMs
   }
 }
 
 const error = (code: number, message: string, httpStatus = 200, data?: unknown): ProtocolError =>
   new ProtocolError(code, message, httpStatus, data)
+
+const retryable = (code: number, message: string, httpStatus: number, retryAfterMs: number, data: Record<string, unknown> = {}): ProtocolError =>
+  new ProtocolError(code, message, httpStatus, { ...data, retryAfterMs }, retryAfterMs)
 
 // The JSON-RPC envelope (HTTP 400: the message itself is malformed).
 
@@ -81,7 +87,14 @@ export const resourceNotFound = (uri: string, era: 'modern' | 'legacy') =>
 export const invalidCursor = () => invalidParams('unknown "cursor"; use the nextCursor of a previous page, or omit it to start over')
 export const invalidRequestState = (why: string) => error(ErrorCode.InvalidParams, `Invalid requestState: ${why}`)
 export const alreadyInitialized = () => error(ErrorCode.InvalidRequest, 'This connection is already initialized; open a new connection for a new session')
-export const sessionLimit = () => error(ErrorCode.InternalError, 'The server has reached its session limit; retry later or close unused sessions', 503)
+export const sessionLimit = (retryAfterMs: number) => retryable(ErrorCode.InternalError,
+  `The server holds as many sessions as it may, all in use; retry in ${Math.ceil(retryAfterMs / 1000)} s, close unused sessions (DELETE), or use 2026-07-28 requests, which need none`, 503, retryAfterMs)
+export const clientSessionLimit = (limit: number, retryAfterMs: number) => retryable(ErrorCode.InternalError,
+  `This client already holds ${limit} sessions, all with an open stream or socket; close one (DELETE, or close its stream) or retry in ${Math.ceil(retryAfterMs / 1000)} s`, 503, retryAfterMs, { limit })
+export const valueTooLarge = (what: string, bytes: number, limit: number) =>
+  invalidParams(`${what} is ${bytes} bytes; this server keeps at most ${limit} (send less, or raise the limit)`)
+export const tooManySubscriptions = (limit: number) =>
+  invalidParams(`this session already subscribes to ${limit} resources, the most it may; unsubscribe from some first`)
 export const listenNeedsStream = () => error(ErrorCode.InvalidRequest,
   'subscriptions/listen needs a stream: send Accept: text/event-stream (HTTP) or use the WebSocket transport')
 export const shuttingDown = (what: string) => error(ErrorCode.InternalError, `The server is shutting down; ${what}`, 503)

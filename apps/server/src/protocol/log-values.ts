@@ -20,3 +20,28 @@ export function clip (value: unknown, max = MAX_LOGGED_CHARS): string | undefine
   const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value)
   return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`
 }
+
+/**
+ * A warning that a flood would repeat (refusals under load): written at most
+ * once per interval, with the number of occurrences it stands for.
+ */
+export class RateLimitedWarning {
+  readonly #intervalMs: number
+  #lastAt = -Infinity
+  #suppressed = 0
+
+  constructor (intervalMs = 10_000) {
+    this.#intervalMs = intervalMs
+  }
+
+  warn (logger: { warn (object: object, message: string): void }, fields: Record<string, unknown>, message: string): void {
+    const now = Date.now()
+    if (now - this.#lastAt < this.#intervalMs) {
+      this.#suppressed++
+      return
+    }
+    logger.warn({ ...fields, alsoSince: this.#suppressed }, message)
+    this.#lastAt = now
+    this.#suppressed = 0
+  }
+}

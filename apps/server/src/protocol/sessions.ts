@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { ChangeEvent } from '../state/event-bus.ts'
-import type { SessionData, SessionStore } from '../state/session-store.ts'
+import type { SessionData, SessionRefusal, SessionStore } from '../state/session-store.ts'
 import type { JsonRpcMessage, RequestId } from './jsonrpc.ts'
 import { LIST_CHANGED, RESOURCE_UPDATED } from './notifications.ts'
 
@@ -34,13 +34,17 @@ export class Session {
   readonly closers = new Set<() => void>()
   #nextRequestId = 0
 
-  /** `stored`: kept in the SessionStore (HTTP); otherwise bound to one connection (WebSocket). */
   data: SessionData
-  readonly stored: boolean
+  /**
+   * Bound to one connection (WebSocket): it lives exactly as long as the
+   * connection and is not reachable by id; it is in the store all the same,
+   * so it counts against the session cap and the client's quota.
+   */
+  readonly bound: boolean
 
-  constructor (data: SessionData, stored: boolean) {
+  constructor (data: SessionData, bound: boolean) {
     this.data = data
-    this.stored = stored
+    this.bound = bound
   }
 
   get id (): string {
@@ -77,28 +81,48 @@ export class Sessions {
     })
   }
 
-  async create (data: Omit<SessionData, 'id' | 'createdAt'>): Promise<Session | undefined> {
+  /** A new session reachable by id (HTTP), or the store's refusal. */
+  async create (data: Omit<SessionData, 'id' | 'createdAt'>): Promise<Session | SessionRefusal> {
     const full: SessionData = { ...data, id: randomUUID(), createdAt: Date.now() }
-    if (!(await this.store.create(full))) return undefined
-    const session = new Session(full, true)
+    const stored = await this.store.create(full)
+    if (stored !== true) return stored
+    const session = new Session(full, false)
     this.#local.set(full.id, session)
     return session
   }
 
   /**
-   * A session bound to one connection (WebSocket): it lives exactly as long as
-   * the connection, so it is neither stored nor reachable by id.
+   * A session bound to one connection (WebSocket). It exists at once, so
+   * requests pipelined behind `initialize` belong to it; `admit` then counts
+   * it in the store (held while the connection is open), or refuses it.
    */
-  createLocal (data: Omit<SessionData, 'id' | 'createdAt'>): Session {
-    const session = new Session({ ...data, id: randomUUID(), createdAt: Date.now() }, false)
+  createBound (data: Omit<SessionData, 'id' | 'createdAt'>): Session {
+    const session = new Session({ ...data, id: randomUUID(), createdAt: Date.now() }, true)
     this.#local.set(session.id, session)
     return session
   }
 
-  /** The connection of a connection-bound session closed. */
+  async admit (session: Session): Promise<true | SessionRefusal> {
+    const stored = await this.store.create(session.data)
+    if (stored !== true) {
+      this.#local.delete(session.id)
+      session.end()
+      return stored
+    }
+    await this.store.hold(session.id, true)
+    return true
+  }
+
+  /** An open notification stream keeps its session alive (and out of eviction) until it closes. */
+  async hold (session: Session, held: boolean): Promise<void> {
+    await this.store.hold(session.id, held)
+  }
+
+  /** The connection of a connection-bound session closed, or a stored session ended elsewhere. */
   release (session: Session): void {
     this.#local.delete(session.id)
     session.end()
+    if (session.bound) void this.store.delete(session.id)
   }
 
   /** The session for an id, or undefined when it is unknown, expired or deleted (HTTP 404). */
@@ -107,13 +131,13 @@ export class Sessions {
     let session = this.#local.get(id)
     if (data === undefined) {
       // Ended where this instance could not hear it (another instance, a shared store's expiry): free what is local.
-      if (session?.stored === true) this.release(session)
+      if (session !== undefined && !session.bound) this.release(session)
       return undefined
     }
-    if (session !== undefined && !session.stored) return undefined
+    if (session?.bound === true) return undefined
     if (session === undefined) {
       // Created by another instance: this one holds no local state for it yet.
-      session = new Session(data, true)
+      session = new Session(data, false)
       this.#local.set(id, session)
     } else {
       session.data = data
@@ -123,7 +147,7 @@ export class Sessions {
 
   async update (session: Session, patch: Partial<Omit<SessionData, 'id'>>): Promise<void> {
     session.data = { ...session.data, ...patch }
-    if (session.stored) await this.store.update(session.id, patch)
+    await this.store.update(session.id, patch)
   }
 
   async delete (id: string): Promise<boolean> {

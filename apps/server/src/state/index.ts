@@ -20,7 +20,12 @@ export interface SharedState {
 }
 
 export function createMemoryState (limits: Limits): SharedState {
-  const sessions = new MemorySessionStore({ idleTimeoutMs: limits.sessionIdleMs, maxSessions: limits.maxSessions })
+  const sessions = new MemorySessionStore({
+    idleTimeoutMs: limits.sessionIdleMs,
+    maxSessions: limits.maxSessions,
+    maxSessionsPerClient: limits.maxSessionsPerClient,
+    unconfirmedIdleMs: limits.sessionUnconfirmedIdleMs
+  })
   const events = new MemoryEventBus()
   // A resumable stream keeps its last 1000 events for 5 minutes.
   const streams = new MemoryEventStore({ maxEventsPerStream: 1000, ttlMs: 5 * 60_000 })

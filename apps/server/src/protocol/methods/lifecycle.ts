@@ -2,8 +2,17 @@
 import type { LoggingLevel } from '../../registry/types.ts'
 import { LOG_LEVELS, type Call } from '../call.ts'
 import type { CoreContext } from '../context.ts'
-import { alreadyInitialized, invalidParams, sessionLimit } from '../errors.ts'
-import { clip, sessionRef } from '../log-values.ts'
+import { alreadyInitialized, clientSessionLimit, invalidParams, sessionLimit, valueTooLarge } from '../errors.ts'
+import { clip, RateLimitedWarning, sessionRef } from '../log-values.ts'
+import type { Session } from '../sessions.ts'
+import type { SessionRefusal } from '../../state/session-store.ts'
+
+const refusals = new RateLimitedWarning()
+
+/** The JSON size of a client-supplied value, in bytes. */
+function jsonBytes (value: unknown): number {
+  return value === undefined ? 0 : Buffer.byteLength(JSON.stringify(value) ?? '')
+}
 import { LEGACY_VERSIONS, MODERN_VERSIONS } from '../versions.ts'
 
 export async function initialize (core: CoreContext, call: Call): Promise<Record<string, unknown>> {
@@ -16,18 +25,39 @@ export async function initialize (core: CoreContext, call: Call): Promise<Record
   }
   // Answer with the client's version when we speak it, else our newest legacy one (the client decides whether to go on).
   const negotiated = LEGACY_VERSIONS.includes(protocolVersion) ? protocolVersion : LEGACY_VERSIONS[0]
+  // What a session keeps must stay small, whatever the body limit lets through.
+  const { budgets } = core.options
+  const infoBytes = jsonBytes(clientInfo)
+  if (infoBytes > budgets.clientInfoMaxBytes) throw valueTooLarge('"clientInfo"', infoBytes, budgets.clientInfoMaxBytes)
+  const capabilityBytes = jsonBytes(capabilities)
+  if (capabilityBytes > budgets.capabilitiesMaxBytes) throw valueTooLarge('"capabilities"', capabilityBytes, budgets.capabilitiesMaxBytes)
   const data = {
     protocolVersion: negotiated,
     clientInfo: (clientInfo ?? undefined) as { name?: string, version?: string } | undefined,
     clientCapabilities: (capabilities !== null && typeof capabilities === 'object' ? capabilities : {}) as Record<string, unknown>,
     logLevel: undefined,
     subscriptions: [],
-    principalId: call.tc.principal?.id
+    principalId: call.tc.principal?.id,
+    clientKey: call.tc.clientKey
   }
-  const session = call.tc.transport === 'websocket'
-    ? core.sessions.createLocal(data)
-    : await core.sessions.create(data)
-  if (session === undefined) throw sessionLimit()
+  let session: Session | SessionRefusal
+  if (call.tc.transport === 'websocket') {
+    // Bound to the socket at once (requests pipelined behind initialize belong to it), then counted.
+    session = call.tc.session = core.sessions.createBound(data)
+    const admitted = await core.sessions.admit(session)
+    if (admitted !== true) {
+      call.tc.session = undefined
+      session = admitted
+    }
+  } else {
+    session = await core.sessions.create(data)
+  }
+  if (!('id' in session)) {
+    refusals.warn(call.logger, { client: clip(call.tc.clientKey, 60), retryAfterMs: session.retryAfterMs }, 'initialize refused: session limit reached')
+    throw session.perClient === true
+      ? clientSessionLimit(core.options.budgets.maxSessionsPerClient, session.retryAfterMs)
+      : sessionLimit(session.retryAfterMs)
+  }
   call.tc.session = session
   call.logger.info({ session: sessionRef(session.id), protocolVersion: negotiated, client: clip(data.clientInfo) }, 'session initialized')
   const result: Record<string, unknown> = {

@@ -7,13 +7,18 @@
 import type { ChangeEvent } from '../../state/event-bus.ts'
 import type { Call } from '../call.ts'
 import type { CoreContext } from '../context.ts'
-import { invalidParams, listenNeedsStream, shuttingDown } from '../errors.ts'
+import { invalidParams, listenNeedsStream, shuttingDown, tooManySubscriptions, valueTooLarge } from '../errors.ts'
 import { LIST_CHANGED, RESOURCE_UPDATED } from '../notifications.ts'
 import { META } from '../versions.ts'
 
 export async function subscribe (core: CoreContext, call: Call): Promise<Record<string, unknown>> {
   const uri = requireUri(call)
   const session = call.tc.session!
+  const { budgets } = core.options
+  if (uri.length > budgets.maxUriLength) throw valueTooLarge('"uri"', Buffer.byteLength(uri), budgets.maxUriLength)
+  if (!session.data.subscriptions.includes(uri) && session.data.subscriptions.length >= budgets.maxSubscriptionsPerSession) {
+    throw tooManySubscriptions(budgets.maxSubscriptionsPerSession)
+  }
   if (!session.data.subscriptions.includes(uri)) {
     await core.sessions.update(session, { subscriptions: [...session.data.subscriptions, uri] })
   }

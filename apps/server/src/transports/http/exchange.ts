@@ -14,6 +14,7 @@ import type { JsonRpcMessage } from '../../protocol/jsonrpc.ts'
 import type { Session } from '../../protocol/sessions.ts'
 import type { Principal } from '../../registry/types.ts'
 import type { EventStore } from '../../state/event-store.ts'
+import { clientKeyOf } from '../client-key.ts'
 import { SseStream } from './sse.ts'
 
 export interface StreamSettings {
@@ -55,6 +56,11 @@ export class HttpExchange implements TransportContext {
     this.principal = principal
     this.logger = logger
     this.settings = settings
+  }
+
+  /** The principal, else the client's address (computed only when a quota asks). */
+  get clientKey (): string {
+    return clientKeyOf(this.principal, this.reply.request.ip)
   }
 
   /** Legacy streams carry event ids and outlive a dropped connection. */

@@ -22,7 +22,7 @@ import type { EventStore } from '../../state/event-store.ts'
 import { checkModernHeaders } from './headers.ts'
 import { HttpExchange, type StreamSettings } from './exchange.ts'
 import { SSE_HEADERS, SseStream, sseFrame } from './sse.ts'
-import { sendError, statusOf } from './status.ts'
+import { errorHeaders, sendError, statusOf } from './status.ts'
 
 export interface HttpTransportOptions {
   core: ProtocolCore
@@ -160,7 +160,7 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
     if (reply.raw.destroyed) return
     if (exchange.session !== undefined && inbound.method === 'initialize') reply.header('mcp-session-id', exchange.session.id)
     if (outcome.response === undefined) return reply.code(204).send()
-    return reply.code(statusOf(outcome)).send(outcome.response)
+    return errorHeaders(reply, outcome.error).code(statusOf(outcome)).send(outcome.response)
   })
 
   app.route({ method: 'GET', url: options.path, wsHandler: options.websocket, handler: async (request, reply) => {
@@ -192,8 +192,13 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
     session.channel = send
     const close = () => stream.end()
     session.closers.add(close)
+    // A client that only listens keeps its session: the stream holds it open until it closes.
+    void core.sessions.hold(session, true)
     reply.raw.on('close', () => {
-      if (session.channel === send) session.channel = undefined
+      if (session.channel === send) {
+        session.channel = undefined
+        void core.sessions.hold(session, false)
+      }
       session.closers.delete(close)
       stream.end()
     })

@@ -14,7 +14,13 @@ export function statusOf (outcome: Outcome): number {
   return outcome.response === undefined ? 204 : 200
 }
 
-/** Answers with a wire error: its status and a JSON-RPC error response. */
+/** Headers an error brings: `Retry-After` (seconds) on refusals that pass. */
+export function errorHeaders (reply: FastifyReply, error: ProtocolError | undefined): FastifyReply {
+  if (error?.retryAfterMs !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))))
+  return reply
+}
+
+/** Answers with a wire error: its status, its headers and a JSON-RPC error response. */
 export function sendError (reply: FastifyReply, error: ProtocolError, id: RequestId | null = null): FastifyReply {
-  return reply.code(error.httpStatus).send(failureFrom(id, error))
+  return errorHeaders(reply, error).code(error.httpStatus).send(failureFrom(id, error))
 }

@@ -18,6 +18,7 @@ import type { Outcome, ProtocolCore } from '../../protocol/dispatcher.ts'
 import { binaryFrame, parseError, shuttingDown, tooManyInFlight } from '../../protocol/errors.ts'
 import { failureFrom, type JsonRpcMessage, type RequestId } from '../../protocol/jsonrpc.ts'
 import type { InFlightCall, Session } from '../../protocol/sessions.ts'
+import { clientKeyOf } from '../client-key.ts'
 import type { Principal } from '../../registry/types.ts'
 
 /** The subprotocol the official SDK client offers (`WebSocketClientTransport`). */
@@ -118,6 +119,8 @@ export class Connection {
   readonly socket: WebSocket
   readonly raw: Socket
   readonly principal: Principal | undefined
+  /** The principal, else the client's address: what per-client quotas count against. */
+  readonly clientKey: string
   readonly logger: FastifyBaseLogger
   readonly shared: Shared
 
@@ -131,6 +134,7 @@ export class Connection {
     this.socket = socket
     this.raw = raw
     this.principal = principal
+    this.clientKey = clientKeyOf(principal, raw.remoteAddress)
     this.logger = logger
     this.shared = shared
     socket.on('message', this.#onMessage)
@@ -211,6 +215,7 @@ export class Connection {
       transport: 'websocket',
       session: this.session,
       principal: this.principal,
+      clientKey: this.clientKey,
       logger: this.logger,
       send: this.send,
       inFlight: this.inFlight
@@ -232,7 +237,12 @@ export class Connection {
     // pipelined behind it already belong to the session; checked again when it completes.
     if (tc.session !== this.session) this.#adopt(tc.session)
     if (inbound.method === 'initialize') {
-      pending.then((outcome) => { this.#adopt(tc.session); this.#onOutcome(outcome) }, this.#onFailure)
+      pending.then((outcome) => {
+        // A refused initialize (session limit) took its session back: the connection has none.
+        if (tc.session === undefined) this.session = undefined
+        else this.#adopt(tc.session)
+        this.#onOutcome(outcome)
+      }, this.#onFailure)
     } else {
       pending.then(this.#onOutcome, this.#onFailure)
     }
