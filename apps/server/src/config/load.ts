@@ -34,6 +34,7 @@ export const ENVIRONMENT: ReadonlyArray<{ name: string, path: string, kind: 'str
   { name: 'MCP_CAPABILITIES_MAX_BYTES', path: 'limits.capabilitiesMaxBytes', kind: 'integer' },
   { name: 'MCP_MAX_SUBSCRIPTIONS_PER_SESSION', path: 'limits.maxSubscriptionsPerSession', kind: 'integer' },
   { name: 'MCP_MAX_URI_LENGTH', path: 'limits.maxUriLength', kind: 'integer' },
+  { name: 'MCP_MAX_RESULT_BYTES', path: 'limits.maxResultBytes', kind: 'integer' },
   { name: 'MCP_PAGE_SIZE', path: 'limits.pageSize', kind: 'integer' },
   { name: 'MCP_LIST_TTL_MS', path: 'limits.listTtlMs', kind: 'integer' },
   { name: 'MCP_SSE_KEEPALIVE_MS', path: 'limits.sseKeepAliveMs', kind: 'integer' },

@@ -21,6 +21,7 @@ export const LimitsSchema = Type.Object({
   capabilitiesMaxBytes: Type.Integer({ minimum: 256, default: 16_384, description: 'Largest client capabilities a session keeps, or a request carries (JSON bytes)' }),
   maxSubscriptionsPerSession: Type.Integer({ minimum: 1, default: 100, description: 'resources/subscribe URIs one legacy session keeps' }),
   maxUriLength: Type.Integer({ minimum: 64, default: 2048, description: 'Longest subscription URI kept' }),
+  maxResultBytes: Type.Integer({ minimum: 1024, default: 4_194_304, description: 'Largest tool result (JSON bytes); larger: a tool error saying the size, or cut text for tools that opt in' }),
   pageSize: Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'Items per page of the list methods' }),
   listTtlMs: Type.Integer({ minimum: 0, default: 60_000, description: 'Caching hint (ttlMs) on list results' }),
   sseKeepAliveMs: Type.Integer({ minimum: 0, default: 15_000, description: 'Interval of SSE keep-alive comments (0: off)' }),

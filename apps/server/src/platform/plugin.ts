@@ -53,7 +53,8 @@ async function platform (app: FastifyInstance, input: McpPlatformOptions): Promi
       capabilitiesMaxBytes: limits.capabilitiesMaxBytes,
       maxSubscriptionsPerSession: limits.maxSubscriptionsPerSession,
       maxUriLength: limits.maxUriLength,
-      maxSessionsPerClient: limits.maxSessionsPerClient
+      maxSessionsPerClient: limits.maxSessionsPerClient,
+      maxResultBytes: limits.maxResultBytes
     }
   }, app.log)
   app.decorate('mcpCore', core)

@@ -32,6 +32,8 @@ export interface Budgets {
   maxSubscriptionsPerSession: number
   maxUriLength: number
   maxSessionsPerClient: number
+  /** Largest tool result (JSON bytes) the server sends. */
+  maxResultBytes: number
 }
 
 /** What a handler run needs: time limits and the MRTR sealer. */

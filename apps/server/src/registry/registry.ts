@@ -26,6 +26,8 @@ export interface RegisteredTool {
   readonly validateInput: Validator
   readonly validateOutput: Validator | undefined
   readonly timeoutMs: number | undefined
+  /** Truncate text past the result budget rather than fail the call. */
+  readonly truncateOversized: boolean
   /** Arguments mirrored into `Mcp-Param-*` headers (`x-mcp-header`), checked by the HTTP transport. */
   readonly headerParams: ReadonlyArray<{ path: string[], header: string }>
   readonly handler: ToolDefinition<TSchema, TSchema | undefined>['handler']
@@ -185,6 +187,7 @@ export class Registry {
       validateInput: compileSchema(input, `${what} input schema`),
       validateOutput: definition.output === undefined ? undefined : compileSchema(definition.output, `${what} output schema`),
       timeoutMs: definition.timeoutMs,
+      truncateOversized: definition.oversizedResult === 'truncate',
       headerParams: headerParams(input, what),
       handler: definition.handler
     }

@@ -156,6 +156,13 @@ export interface ToolDefinition<I extends TSchema = TObject, O extends TSchema |
   icons?: Icon[]
   /** Overrides the server's tool timeout for this tool. */
   timeoutMs?: number
+  /**
+   * A result over the server's byte budget (`limits.maxResultBytes`) fails
+   * the call with a tool error saying its size; with `truncate`, its text
+   * content is cut to fit instead and the result says so in
+   * `_meta["io.mcp-platform/truncated"]` (structured content cannot be cut).
+   */
+  oversizedResult?: 'error' | 'truncate'
   _meta?: Record<string, unknown>
   handler: (args: Static<I>, ctx: RequestContext) => ToolResultFor<O> | Promise<ToolResultFor<O>>
 }

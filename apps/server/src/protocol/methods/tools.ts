@@ -5,6 +5,7 @@ import type { ContentBlock } from '../../registry/types.ts'
 import type { Call } from '../call.ts'
 import type { CoreContext } from '../context.ts'
 import { invalidParams, invalidToolResult, ProtocolError, unknownTool } from '../errors.ts'
+import { cutText, jsonSize } from '../result-size.ts'
 import { formatMs, HandlerAborted, HandlerTimeout, runHandler } from '../run-handler.ts'
 
 const NO_ARGUMENTS: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>
@@ -34,7 +35,39 @@ export async function callTool (core: CoreContext, call: Call): Promise<Record<s
     return failedResult(call, tool, error)
   }
   if ('inputRequired' in outcome) return outcome.inputRequired
-  return toolResult(call, tool, outcome.value)
+  const result = toolResult(call, tool, outcome.value)
+  const limit = core.options.budgets.maxResultBytes
+  return jsonSize(result, limit) <= limit ? result : oversized(call, tool, result, limit)
+}
+
+const TRUNCATED = 'io.mcp-platform/truncated'
+
+/**
+ * A result over the byte budget: cut text for tools that opted in, else a
+ * tool error with the size (measured in full only here, without serializing).
+ */
+function oversized (call: Call, tool: RegisteredTool, result: Record<string, unknown>, limit: number): Record<string, unknown> {
+  const size = jsonSize(result, Infinity)
+  call.logger.warn({ tool: tool.name, plugin: tool.owner, bytes: size, limit }, 'tool result over the byte budget')
+  const content = result.content as ContentBlock[]
+  if (tool.truncateOversized) {
+    const texts = content.filter((block): block is Extract<ContentBlock, { type: 'text' }> => block.type === 'text')
+    const textBytes = texts.reduce((sum, block) => sum + Buffer.byteLength(block.text), 0)
+    // What is not text stays as it is; the text shares what is left, minus room for the flag.
+    let room = limit - (size - textBytes) - 256
+    if (room > 0) {
+      const cut = content.map((block) => {
+        if (block.type !== 'text') return block
+        const text = cutText(block.text, room)
+        room -= Buffer.byteLength(text)
+        return { ...block, text }
+      })
+      const meta = { ...(result._meta as Record<string, unknown> | undefined), [TRUNCATED]: { bytes: size, limit } }
+      return { ...result, content: cut, _meta: meta }
+    }
+  }
+  return errorResult(`Tool "${tool.name}" returned a result of ${size} bytes, over this server's limit of ${limit} bytes ` +
+    '(MCP_MAX_RESULT_BYTES): ask for less, e.g. a narrower query or fewer rows')
 }
 
 function errorResult (text: string, details?: unknown): Record<string, unknown> {
