@@ -35,6 +35,8 @@ export const ENVIRONMENT: ReadonlyArray<{ name: string, path: string, kind: 'str
   { name: 'MCP_MAX_SUBSCRIPTIONS_PER_SESSION', path: 'limits.maxSubscriptionsPerSession', kind: 'integer' },
   { name: 'MCP_MAX_URI_LENGTH', path: 'limits.maxUriLength', kind: 'integer' },
   { name: 'MCP_MAX_RESULT_BYTES', path: 'limits.maxResultBytes', kind: 'integer' },
+  { name: 'MCP_HTTP_MAX_UNSENT_BYTES', path: 'limits.httpMaxUnsentBytes', kind: 'integer' },
+  { name: 'MCP_WRITE_TIMEOUT_MS', path: 'limits.writeTimeoutMs', kind: 'integer' },
   { name: 'MCP_PAGE_SIZE', path: 'limits.pageSize', kind: 'integer' },
   { name: 'MCP_LIST_TTL_MS', path: 'limits.listTtlMs', kind: 'integer' },
   { name: 'MCP_SSE_KEEPALIVE_MS', path: 'limits.sseKeepAliveMs', kind: 'integer' },

@@ -21,6 +21,8 @@ export const LimitsSchema = Type.Object({
   capabilitiesMaxBytes: Type.Integer({ minimum: 256, default: 16_384, description: 'Largest client capabilities a session keeps, or a request carries (JSON bytes)' }),
   maxSubscriptionsPerSession: Type.Integer({ minimum: 1, default: 100, description: 'resources/subscribe URIs one legacy session keeps' }),
   maxUriLength: Type.Integer({ minimum: 64, default: 2048, description: 'Longest subscription URI kept' }),
+  httpMaxUnsentBytes: Type.Integer({ minimum: 65_536, default: 8_388_608, description: 'HTTP: bytes a client may leave unread on an SSE stream before its connection is cut off' }),
+  writeTimeoutMs: Type.Integer({ minimum: 1000, default: 30_000, description: 'HTTP: how long a response\'s writes may stall (the client not reading) before the connection is cut off' }),
   maxResultBytes: Type.Integer({ minimum: 1024, default: 4_194_304, description: 'Largest tool result (JSON bytes); larger: a tool error saying the size, or cut text for tools that opt in' }),
   pageSize: Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'Items per page of the list methods' }),
   listTtlMs: Type.Integer({ minimum: 0, default: 60_000, description: 'Caching hint (ttlMs) on list results' }),

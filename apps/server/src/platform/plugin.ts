@@ -77,6 +77,8 @@ async function platform (app: FastifyInstance, input: McpPlatformOptions): Promi
       http: options.transports.http,
       bodyLimit: limits.bodyLimit,
       keepAliveMs: limits.sseKeepAliveMs,
+      maxUnsentBytes: limits.httpMaxUnsentBytes,
+      writeTimeoutMs: limits.writeTimeoutMs,
       sseRetryMs: 1000,
       eventStore: state.streams,
       principalOf,

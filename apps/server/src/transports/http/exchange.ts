@@ -15,10 +15,11 @@ import type { Session } from '../../protocol/sessions.ts'
 import type { Principal } from '../../registry/types.ts'
 import type { EventStore } from '../../state/event-store.ts'
 import { clientKeyOf } from '../client-key.ts'
-import { SseStream } from './sse.ts'
+import { SseStream, type FlowLimits } from './sse.ts'
 
 export interface StreamSettings {
   keepAliveMs: number
+  flow: FlowLimits
   sseRetryMs: number
   eventStore: EventStore
   /** Legacy streams whose request still runs, by stream id, for `Last-Event-ID` resumption. */
@@ -115,13 +116,14 @@ export class HttpExchange implements TransportContext {
     const { settings, session } = this
     const headers: Record<string, string> = session === undefined ? {} : { 'mcp-session-id': session.id }
     if (session === undefined) {
-      this.stream = new SseStream(this.reply.raw, { headers, keepAliveMs: settings.keepAliveMs })
+      this.stream = new SseStream(this.reply.raw, { headers, keepAliveMs: settings.keepAliveMs, flow: settings.flow })
       return this.stream
     }
     this.#streamId = `${session.id}_${settings.nextStreamId()}`
     this.stream = new SseStream(this.reply.raw, {
       headers,
       keepAliveMs: settings.keepAliveMs,
+      flow: settings.flow,
       resumable: {
         store: settings.eventStore,
         streamId: this.#streamId,

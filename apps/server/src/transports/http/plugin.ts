@@ -15,13 +15,13 @@ import {
   sessionNotFound, streamConflict, transportFailed, unsupportedMediaType, upgradeRequired, unsupportedVersionHeader, versionHeaderWithoutEnvelope
 } from '../../protocol/errors.ts'
 import type { JsonRpcMessage } from '../../protocol/jsonrpc.ts'
-import { sessionRef } from '../../protocol/log-values.ts'
+import { RateLimitedWarning, sessionRef } from '../../protocol/log-values.ts'
 import type { Session } from '../../protocol/sessions.ts'
 import { isModernVersion, LEGACY_VERSIONS, META, MODERN_VERSIONS } from '../../protocol/versions.ts'
 import type { EventStore } from '../../state/event-store.ts'
 import { checkModernHeaders } from './headers.ts'
 import { HttpExchange, type StreamSettings } from './exchange.ts'
-import { SSE_HEADERS, SseStream, sseFrame } from './sse.ts'
+import { SSE_HEADERS, SseStream, sseFrame, type FlowLimits } from './sse.ts'
 import { errorHeaders, sendError, statusOf } from './status.ts'
 
 export interface HttpTransportOptions {
@@ -32,6 +32,10 @@ export interface HttpTransportOptions {
   bodyLimit: number
   /** Interval of SSE keep-alive comments; 0 disables them. */
   keepAliveMs: number
+  /** Bytes a client may leave unread on a stream before it is cut off. */
+  maxUnsentBytes: number
+  /** How long a response's writes may stall before the connection is cut off. */
+  writeTimeoutMs: number
   /** The `retry:` hint sent with a legacy stream's priming event. */
   sseRetryMs: number
   eventStore: EventStore
@@ -54,18 +58,46 @@ function single (value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value
 }
 
+/** JSON answers below this size fit a socket's buffers: only larger ones get a write watch. */
+const WATCHED_PAYLOAD_CHARS = 64 * 1024
+
+/** Cuts the connection off if the response has not been written out within the write timeout. */
+function watchWrite (raw: ServerResponse, flow: FlowLimits): void {
+  const timer = setTimeout(() => {
+    if (raw.writableFinished || raw.destroyed) return
+    flow.onCutOff(`a response not read within ${flow.writeTimeoutMs} ms`)
+    raw.destroy()
+  }, flow.writeTimeoutMs)
+  timer.unref()
+  raw.once('finish', () => { clearTimeout(timer) })
+  raw.once('close', () => { clearTimeout(timer) })
+}
+
 export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (app, options) => {
   const { core, eventStore } = options
   /** Legacy SSE streams whose request is still running, for resumption by `Last-Event-ID`. */
   const liveStreams = new Map<string, SseStream>()
   let streamCounter = 0
+  const cutOffs = new RateLimitedWarning()
+  const flow: FlowLimits = {
+    maxUnsentBytes: options.maxUnsentBytes,
+    writeTimeoutMs: options.writeTimeoutMs,
+    onCutOff: (reason) => { cutOffs.warn(app.log, { reason }, 'HTTP connection cut off: the client does not read what it is sent') }
+  }
   const streams: StreamSettings = {
     keepAliveMs: options.keepAliveMs,
+    flow,
     sseRetryMs: options.sseRetryMs,
     eventStore,
     liveStreams,
     nextStreamId: () => ++streamCounter
   }
+
+  // A large JSON answer the client does not read is dropped after the write timeout (its memory with it).
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (typeof payload === 'string' && payload.length > WATCHED_PAYLOAD_CHARS) watchWrite(reply.raw, flow)
+    done(null, payload)
+  })
 
   // Only JSON bodies: anything else is answered 415 by Fastify (mapped to JSON-RPC below).
   app.removeContentTypeParser('text/plain')
@@ -187,7 +219,7 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
       return sendError(reply, streamConflict())
     }
     reply.hijack()
-    const stream = new SseStream(reply.raw, { headers: { 'mcp-session-id': session.id }, keepAliveMs: options.keepAliveMs })
+    const stream = new SseStream(reply.raw, { headers: { 'mcp-session-id': session.id }, keepAliveMs: options.keepAliveMs, flow })
     const send = (message: JsonRpcMessage) => stream.write(message)
     session.channel = send
     const close = () => stream.end()

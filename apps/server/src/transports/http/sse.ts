@@ -7,10 +7,19 @@
 import type { ServerResponse } from 'node:http'
 import type { EventStore } from '../../state/event-store.ts'
 
+/** What a client that does not read may cost: unsent bytes, and how long writes may stall. */
+export interface FlowLimits {
+  maxUnsentBytes: number
+  writeTimeoutMs: number
+  /** Told when a connection is cut off (for a log line). */
+  onCutOff (reason: string): void
+}
+
 export interface SseOptions {
   /** Headers sent with the stream (e.g. Mcp-Session-Id). */
   headers: Record<string, string>
   keepAliveMs: number
+  flow: FlowLimits
   /** Set for resumable streams. */
   resumable?: { store: EventStore, streamId: string, primeWithRetryMs: number | undefined }
 }
@@ -28,6 +37,8 @@ export class SseStream {
   #keepAlive: NodeJS.Timeout | undefined
   #tail: Promise<unknown> = Promise.resolve()
   #ended = false
+  /** When the socket's send buffer was first seen not empty by a keep-alive tick (write timeout). */
+  #stalledSince: number | undefined
   readonly #options: SseOptions
 
   constructor (raw: ServerResponse, options: SseOptions) {
@@ -108,22 +119,46 @@ export class SseStream {
     const resumable = this.#options.resumable
     if (resumable === undefined) {
       const raw = this.#raw
-      if (raw !== undefined && !raw.destroyed) raw.write(frame(undefined, data, retryMs))
+      if (raw !== undefined) this.#put(raw, frame(undefined, data, retryMs))
       return
     }
     // Ids come from the store, so writes are chained to keep their order.
     this.#tail = this.#tail.then(async () => {
       const id = await resumable.store.append(resumable.streamId, data === '' ? '' : JSON.parse(data))
       const raw = this.#raw
-      if (raw !== undefined && !raw.destroyed) raw.write(frame(id, data, retryMs))
+      if (raw !== undefined) this.#put(raw, frame(id, data, retryMs))
     })
+  }
+
+  /** Writes unless the client leaves too much unread: then its connection is cut (a resumable stream can be resumed). */
+  #put (raw: ServerResponse, text: string): void {
+    if (raw.destroyed) return
+    const { flow } = this.#options
+    if (raw.writableLength + text.length > flow.maxUnsentBytes) {
+      this.#cutOff(raw, `more than ${flow.maxUnsentBytes} bytes unread`)
+      return
+    }
+    raw.write(text)
+  }
+
+  #cutOff (raw: ServerResponse, reason: string): void {
+    this.#options.flow.onCutOff(reason)
+    this.#stopKeepAlive()
+    raw.destroy()
   }
 
   #startKeepAlive (): void {
     if (this.#options.keepAliveMs <= 0) return
     this.#keepAlive = setInterval(() => {
       const raw = this.#raw
-      if (raw !== undefined && !raw.destroyed) raw.write(':\n\n')
+      if (raw === undefined || raw.destroyed) return
+      if (raw.writableLength === 0) this.#stalledSince = undefined
+      else if (this.#stalledSince === undefined) this.#stalledSince = Date.now()
+      else if (Date.now() - this.#stalledSince > this.#options.flow.writeTimeoutMs) {
+        this.#cutOff(raw, `writes stalled for more than ${this.#options.flow.writeTimeoutMs} ms`)
+        return
+      }
+      this.#put(raw, ':\n\n')
     }, this.#options.keepAliveMs)
     this.#keepAlive.unref()
   }
