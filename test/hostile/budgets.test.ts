@@ -20,7 +20,7 @@ t.test('one client opening sessions in a loop evicts its own oldest idle ones; a
   t.equal((await legacyRequest(server.url, ids[49], 'ping')).status, 200, 'its newest works')
   t.ok([...server.app.mcpCore.sessions.local()].length <= 3, 'it holds no more than its quota')
 
-  const other = new Agent({ connect: { localAddress: '127.0.0.2' } })
+  const other = new Agent({ localAddress: '127.0.0.2' })
   t.teardown(() => other.close())
   const answer = await fetch(server.url, {
     method: 'POST',

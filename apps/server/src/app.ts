@@ -42,6 +42,8 @@ export async function buildApp (input: AppConfig = {}, build: BuildOptions = {})
   })
 
   await app.register(mcpPlatform, platformOptions(config))
+  // A hard cap on sockets, above the platform's stream quota, so /health still gets in when streams are full.
+  if (config.limits.maxConnections > 0) app.server.maxConnections = config.limits.maxConnections
 
   const cwd = build.cwd ?? process.cwd()
   for (const entry of config.plugins) {

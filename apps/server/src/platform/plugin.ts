@@ -18,6 +18,7 @@ import { Registry } from '../registry/registry.ts'
 import { createMemoryState, type SharedState } from '../state/index.ts'
 import { enableAuth, principalOf } from '../transports/auth.ts'
 import { createOriginCheck } from '../transports/http/origin.ts'
+import { StreamQuota } from '../transports/stream-quota.ts'
 import { httpTransport } from '../transports/http/plugin.ts'
 import { createWebSocketTransport, type WebSocketTransport } from '../transports/websocket/transport.ts'
 import { resolvePlatformOptions, type McpPlatformOptions, type ResolvedPlatformOptions } from './options.ts'
@@ -61,7 +62,8 @@ async function platform (app: FastifyInstance, input: McpPlatformOptions): Promi
   decorateRegistry(app, registry)
   if (!app.hasRequestDecorator('mcpPrincipal')) app.decorateRequest('mcpPrincipal', null)
 
-  const websocket = options.transports.websocket ? claimWebSocket(app, core, options) : undefined
+  const streamQuota = new StreamQuota({ maxStreams: limits.maxStreams, maxStreamsPerClient: limits.maxStreamsPerClient, log: app.log })
+  const websocket = options.transports.websocket ? claimWebSocket(app, core, options, streamQuota) : undefined
   await app.register(async function mcpEndpoint (scope) {
     scope.addHook('onRequest', createOriginCheck({ allowedOrigins: options.allowedOrigins, allowedHosts: options.allowedHosts }))
     // Answers that finish during shutdown close their connection, so the server can close without waiting for keep-alive.
@@ -79,6 +81,7 @@ async function platform (app: FastifyInstance, input: McpPlatformOptions): Promi
       keepAliveMs: limits.sseKeepAliveMs,
       maxUnsentBytes: limits.httpMaxUnsentBytes,
       writeTimeoutMs: limits.writeTimeoutMs,
+      streamQuota,
       sseRetryMs: 1000,
       eventStore: state.streams,
       principalOf,
@@ -106,7 +109,7 @@ async function platform (app: FastifyInstance, input: McpPlatformOptions): Promi
 }
 
 /** The platform's WebSocket transport; one per HTTP server, since upgrades are routed server-wide. */
-function claimWebSocket (app: FastifyInstance, core: ProtocolCore, options: ResolvedPlatformOptions): WebSocketTransport {
+function claimWebSocket (app: FastifyInstance, core: ProtocolCore, options: ResolvedPlatformOptions, streamQuota: StreamQuota): WebSocketTransport {
   const server = app.server as unknown as Record<symbol, boolean>
   if (server[kWebSocketServed] === true) throw new MCP_ERR_WEBSOCKET_TWICE()
   server[kWebSocketServed] = true
@@ -118,7 +121,8 @@ function claimWebSocket (app: FastifyInstance, core: ProtocolCore, options: Reso
     pingIntervalMs: limits.wsPingIntervalMs,
     idleTimeoutMs: limits.wsIdleTimeoutMs,
     maxBufferedBytes: limits.wsMaxBufferedBytes,
-    principalOf
+    principalOf,
+    streamQuota
   })
 }
 

@@ -91,6 +91,11 @@ export const sessionLimit = (retryAfterMs: number) => retryable(ErrorCode.Intern
   `The server holds as many sessions as it may, all in use; retry in ${Math.ceil(retryAfterMs / 1000)} s, close unused sessions (DELETE), or use 2026-07-28 requests, which need none`, 503, retryAfterMs)
 export const clientSessionLimit = (limit: number, retryAfterMs: number) => retryable(ErrorCode.InternalError,
   `This client already holds ${limit} sessions, all with an open stream or socket; close one (DELETE, or close its stream) or retry in ${Math.ceil(retryAfterMs / 1000)} s`, 503, retryAfterMs, { limit })
+export const tooManyStreams = (limit: number, perClient: boolean, retryAfterMs: number) => retryable(ErrorCode.InternalError,
+  perClient
+    ? `This client already holds ${limit} open streams or sockets, the most it may; close one, or retry in ${Math.ceil(retryAfterMs / 1000)} s`
+    : `The server holds ${limit} open streams or sockets, the most it may; retry in ${Math.ceil(retryAfterMs / 1000)} s`,
+  503, retryAfterMs, { limit })
 export const valueTooLarge = (what: string, bytes: number, limit: number) =>
   invalidParams(`${what} is ${bytes} bytes; this server keeps at most ${limit} (send less, or raise the limit)`)
 export const tooManySubscriptions = (limit: number) =>

@@ -19,6 +19,8 @@ import { RateLimitedWarning, sessionRef } from '../../protocol/log-values.ts'
 import type { Session } from '../../protocol/sessions.ts'
 import { isModernVersion, LEGACY_VERSIONS, META, MODERN_VERSIONS } from '../../protocol/versions.ts'
 import type { EventStore } from '../../state/event-store.ts'
+import { clientKeyOf } from '../client-key.ts'
+import type { StreamQuota } from '../stream-quota.ts'
 import { checkModernHeaders } from './headers.ts'
 import { HttpExchange, type StreamSettings } from './exchange.ts'
 import { SSE_HEADERS, SseStream, sseFrame, type FlowLimits } from './sse.ts'
@@ -36,6 +38,8 @@ export interface HttpTransportOptions {
   maxUnsentBytes: number
   /** How long a response's writes may stall before the connection is cut off. */
   writeTimeoutMs: number
+  /** Counts long-lived streams per client and in total (shared with the WebSocket transport). */
+  streamQuota: StreamQuota
   /** The `retry:` hint sent with a legacy stream's priming event. */
   sseRetryMs: number
   eventStore: EventStore
@@ -179,6 +183,14 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
       await core.dispatch(inbound, exchange)
       return reply.code(202).send()
     }
+    // A listen stream stays open as long as the client likes: it counts against the stream quota.
+    let releaseStream: (() => void) | undefined
+    if (inbound.method === 'subscriptions/listen') {
+      const acquired = options.streamQuota.acquire(exchange.clientKey, 'subscriptions/listen')
+      if (typeof acquired !== 'function') return sendError(reply, acquired, inbound.id)
+      releaseStream = acquired
+      reply.raw.once('close', releaseStream)
+    }
     exchange.watch()
     const outcome = await core.dispatch(inbound, exchange)
     const stream = exchange.stream
@@ -218,6 +230,9 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
     if (session.channel !== undefined) {
       return sendError(reply, streamConflict())
     }
+    const releaseStream = options.streamQuota.acquire(clientKeyOf(options.principalOf(request), request.ip), 'GET stream')
+    if (typeof releaseStream !== 'function') return sendError(reply, releaseStream)
+    reply.raw.once('close', releaseStream)
     reply.hijack()
     const stream = new SseStream(reply.raw, { headers: { 'mcp-session-id': session.id }, keepAliveMs: options.keepAliveMs, flow })
     const send = (message: JsonRpcMessage) => stream.write(message)

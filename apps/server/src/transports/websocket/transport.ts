@@ -19,6 +19,7 @@ import { binaryFrame, parseError, shuttingDown, tooManyInFlight } from '../../pr
 import { failureFrom, type JsonRpcMessage, type RequestId } from '../../protocol/jsonrpc.ts'
 import type { InFlightCall, Session } from '../../protocol/sessions.ts'
 import { clientKeyOf } from '../client-key.ts'
+import type { StreamQuota } from '../stream-quota.ts'
 import type { Principal } from '../../registry/types.ts'
 
 /** The subprotocol the official SDK client offers (`WebSocketClientTransport`). */
@@ -37,7 +38,9 @@ export const CloseCode = {
   /** A message over the size limit (sent by `ws` itself). */
   MessageTooBig: 1009,
   /** The transport failed unexpectedly. */
-  InternalError: 1011
+  InternalError: 1011,
+  /** The stream quota is full (per client or in total): retry later. */
+  TryAgainLater: 1013
 } as const
 
 export interface WebSocketTransportOptions {
@@ -58,6 +61,8 @@ export interface WebSocketTransportOptions {
   maxBufferedBytes: number
   /** The authenticated caller of an upgrade request, when authentication is on. */
   principalOf: (request: FastifyRequest) => Principal | undefined
+  /** Each connection is a long-lived stream: counted per client and in total (shared with HTTP streams). */
+  streamQuota: StreamQuota
 }
 
 export type WebSocketHandler = (this: FastifyInstance, socket: WebSocket, request: FastifyRequest) => void
@@ -363,7 +368,15 @@ export function createWebSocketTransport (options: WebSocketTransportOptions): W
       socket.close(CloseCode.GoingAway, 'server shutting down')
       return
     }
-    const connection = new Connection(socket, request.raw.socket, options.principalOf(request), request.log, shared)
+    const principal = options.principalOf(request)
+    const release = options.streamQuota.acquire(clientKeyOf(principal, request.raw.socket.remoteAddress), 'WebSocket')
+    if (typeof release !== 'function') {
+      // A close reason has at most 123 bytes.
+      socket.close(CloseCode.TryAgainLater, release.message.slice(0, 120))
+      return
+    }
+    socket.once('close', release)
+    const connection = new Connection(socket, request.raw.socket, principal, request.log, shared)
     shared.connections.add(connection)
     if (heartbeat === undefined && options.pingIntervalMs > 0) {
       heartbeat = setInterval(tick, options.pingIntervalMs)
