@@ -53,7 +53,7 @@ const targets: Target[] = [
 ]
 
 async function start (script: string): Promise<{ child: ChildProcess, port: number }> {
-  const child = spawn(process.execPath, [script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, ['--conditions=@mcp-platform/source', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
       const match = /READY (\d+)/.exec(chunk.toString())

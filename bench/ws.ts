@@ -155,7 +155,7 @@ async function load (sockets: WebSocket[], inFlight: number, seconds: number, er
 }
 
 async function start (kind: string): Promise<{ child: ChildProcess, port: number }> {
-  const child = spawn(process.execPath, [SELF, '--serve', kind], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, ['--conditions=@mcp-platform/source', SELF, '--serve', kind], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
       const match = /READY (\d+)/.exec(chunk.toString())

@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process'
 import t from 'tap'
 import { applyEnvironment, ConfigError, normalizeConfig } from '../../apps/server/src/config/load.ts'
-import { ROOT, startServer } from '../helpers/server-process.ts'
+import { FROM_SOURCES, ROOT, startServer } from '../helpers/server-process.ts'
 
 t.test('defaults bind to loopback on port 3000 at /mcp', async (t) => {
   const config = normalizeConfig({})
@@ -42,7 +42,7 @@ t.test('a plugin entry that is neither a module nor a function is refused', asyn
 })
 
 t.test('npm start with a wrong environment value exits 1 with the message', async (t) => {
-  const child = spawn(process.execPath, ['apps/server/src/main.ts'], {
+  const child = spawn(process.execPath, FROM_SOURCES, {
     cwd: ROOT, env: { ...process.env, PORT: '99999' }, stdio: ['ignore', 'pipe', 'pipe']
   })
   let stderr = ''
@@ -55,7 +55,7 @@ t.test('npm start with a wrong environment value exits 1 with the message', asyn
 })
 
 t.test('a plugin that fails to load stops the start with its name', async (t) => {
-  const child = spawn(process.execPath, ['apps/server/src/main.ts'], {
+  const child = spawn(process.execPath, FROM_SOURCES, {
     cwd: ROOT, env: { ...process.env, PORT: '0', MCP_PLUGINS: './no/such/plugin' }, stdio: ['ignore', 'pipe', 'pipe']
   })
   let output = ''

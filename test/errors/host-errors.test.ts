@@ -17,7 +17,7 @@ import { loadConfig } from '../../apps/server/src/config/load.ts'
 import { loadPlugin, registerToolPlugin } from '../../apps/server/src/config/plugins.ts'
 import { listenError } from '../../apps/server/src/ops/startup-errors.ts'
 import { Registry } from '../../apps/server/src/registry/registry.ts'
-import { ROOT } from '../helpers/server-process.ts'
+import { FROM_SOURCES, ROOT } from '../helpers/server-process.ts'
 
 const CODES = Object.keys(errorCodes).filter((name) => name.startsWith('MCP_ERR_')).sort()
 
@@ -267,7 +267,7 @@ t.test('start-up: a port in use, a host that does not resolve, a host that is no
 
 /** Runs apps/server/src/main.ts as `npm start` does; resolves with its exit code and output. */
 async function start (env: Record<string, string>): Promise<{ code: number | null, output: string }> {
-  const child = spawn(process.execPath, ['apps/server/src/main.ts'], {
+  const child = spawn(process.execPath, FROM_SOURCES, {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', MCP_STATE_SECRET: 'test-secret', ...env },
     stdio: ['ignore', 'pipe', 'pipe']

@@ -1,6 +1,7 @@
 /**
- * Starts the server the way `npm start` does, as a child process on a free
- * port, and stops it when the test ends.
+ * Starts the server from its TypeScript sources (the code `npm start` runs
+ * compiled), as a child process on a free port, and stops it when the test
+ * ends.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
@@ -8,6 +9,13 @@ import { fileURLToPath } from 'node:url'
 import type { Test } from 'tap'
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+
+/**
+ * Node arguments that run the server from its TypeScript sources: the export
+ * condition makes `@mcp-platform/*` imports (fastify.config.ts, the plugins)
+ * resolve to `src/` instead of the compiled `dist/`.
+ */
+export const FROM_SOURCES = ['--conditions=@mcp-platform/source', 'apps/server/src/main.ts']
 
 export interface ServerProcess {
   url: string
@@ -19,7 +27,7 @@ export interface ServerProcess {
 }
 
 export async function startServer (t: Test, env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['apps/server/src/main.ts'], {
+  const child = spawn(process.execPath, FROM_SOURCES, {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', MCP_STATE_SECRET: 'test-secret', ...env },
     stdio: ['ignore', 'pipe', 'pipe']

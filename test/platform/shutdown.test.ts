@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import t from 'tap'
 import { buildApp } from '@mcp-platform/server'
-import { ROOT } from '../helpers/server-process.ts'
+import { FROM_SOURCES, ROOT } from '../helpers/server-process.ts'
 import slowTool from '../fixtures/slow-tool/index.ts'
 
 const META = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} }
@@ -69,7 +69,7 @@ t.test('drain() resolves when the last call ends, or says it did not', async (t)
 })
 
 t.test('npm start: SIGINT during a call longer than Fastify\'s default pluginTimeout drains it and exits 0', async (t) => {
-  const child = spawn(process.execPath, ['--conditions=@mcp-platform/source', 'apps/server/src/main.ts'], {
+  const child = spawn(process.execPath, FROM_SOURCES, {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', MCP_STATE_SECRET: 'shutdown-test', MCP_PLUGINS: './test/fixtures/slow-tool', MCP_SHUTDOWN_DRAIN_MS: '20000' },
     stdio: ['ignore', 'pipe', 'pipe']

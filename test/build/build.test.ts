@@ -1,0 +1,116 @@
+/**
+ * The compiled build: `tsc -b` compiles every workspace to its `dist/`, the
+ * packages' exports point at files that exist, and `npm start`'s script runs
+ * the compiled server (the embedded SQLite workers included), rebuilding
+ * first when a source is newer than the last build.
+ */
+import { spawn } from 'node:child_process'
+import { existsSync, readFileSync, statSync, utimesSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import t, { type Test } from 'tap'
+import { ROOT } from '../helpers/server-process.ts'
+
+const TSC = createRequire(import.meta.url).resolve('typescript/bin/tsc')
+const workspaces = (JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8')) as { references: Array<{ path: string }> })
+  .references.map(({ path }) => dirname(join(ROOT, path)))
+const buildInfo = (workspace: string) => join(workspace, 'dist', 'tsconfig.build.tsbuildinfo')
+
+const HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28' }
+const META = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} }
+
+async function run (args: string[]): Promise<{ code: number | null, output: string }> {
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
+  child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
+  return { code, output }
+}
+
+/** Starts `scripts/start.mjs` as `npm start` does, checks it answers, stops it with SIGTERM; returns what it printed. */
+async function startCompiled (t: Test): Promise<string> {
+  const child = spawn(process.execPath, ['scripts/start.mjs'], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', MCP_STATE_SECRET: 'test-secret' },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let output = ''
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
+  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
+  const url = await new Promise<string>((resolve, reject) => {
+    const read = (chunk: Buffer) => {
+      output += chunk.toString()
+      const match = /MCP server listening on (http:\/\/\S+)"/.exec(output)
+      if (match !== null) resolve(match[1])
+    }
+    child.stdout.on('data', read)
+    child.stderr.on('data', read)
+    void exited.then((code) => reject(new Error(`start script exited with ${code} before listening:\n${output}`)))
+  })
+
+  const health = await fetch(new URL('/health', url))
+  t.equal(health.status, 200, '/health answers')
+  t.match(await health.json(), { status: 'ok' })
+
+  const call = async (name: string, args: Record<string, unknown>) => {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { ...HEADERS, 'mcp-method': 'tools/call', 'mcp-name': name },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args, _meta: META } })
+    })
+    t.equal(res.status, 200, `tools/call ${name} answers 200`)
+    return await res.json() as { result?: { isError?: boolean, structuredContent?: Record<string, unknown> } }
+  }
+  t.match(await call('calculate', { expression: '2 * (3 + 4) ^ 2' }), { result: { structuredContent: { result: 98 } } }, 'calculate computes')
+  // The embedded database runs in worker threads started from the compiled dist/drivers/sqljs-worker.js.
+  const tables = await call('db_list_tables', {})
+  t.notOk(tables.result?.isError, 'db_list_tables answers (SQLite workers and migrations from dist)')
+  t.match(JSON.stringify(tables.result), /customers/)
+
+  child.kill('SIGTERM')
+  t.equal(await exited, 0, 'SIGTERM reaches the server, and its exit code is the script\'s')
+  return output
+}
+
+t.test('tsc -b compiles every workspace to dist, with declarations and source maps', async (t) => {
+  const { code, output } = await run([TSC, '-b', 'tsconfig.build.json', '--force'])
+  t.equal(code, 0, output)
+  for (const workspace of workspaces) {
+    for (const file of ['dist/index.js', 'dist/index.js.map', 'dist/index.d.ts', 'dist/index.d.ts.map']) {
+      t.ok(existsSync(join(workspace, file)), `${workspace.slice(ROOT.length)}/${file}`)
+    }
+  }
+  t.ok(existsSync(join(ROOT, 'plugins/db/dist/drivers/sqljs-worker.js')), 'dist mirrors src: the db worker sits next to its driver')
+})
+
+t.test('every package export has a source entry and compiled targets that exist', async (t) => {
+  for (const workspace of workspaces) {
+    const { exports } = JSON.parse(readFileSync(join(workspace, 'package.json'), 'utf8')) as { exports: Record<string, Record<string, string>> }
+    for (const [subpath, conditions] of Object.entries(exports)) {
+      const where = `${workspace.slice(ROOT.length)} "${subpath}"`
+      t.same(Object.keys(conditions), ['@mcp-platform/source', 'types', 'default'], `${where}: the source condition comes first`)
+      t.match(conditions['@mcp-platform/source'], /^\.\/src\/.*\.ts$/, `${where}: source entry`)
+      for (const condition of ['@mcp-platform/source', 'types', 'default']) {
+        t.ok(existsSync(join(workspace, conditions[condition])), `${where} ${condition}: ${conditions[condition]} exists`)
+      }
+    }
+  }
+})
+
+t.test('npm start runs the compiled server without building when dist is up to date', async (t) => {
+  const output = await startCompiled(t)
+  t.notMatch(output, /Building/, 'no build when nothing changed')
+})
+
+t.test('a source newer than the last build makes npm start rebuild first', async (t) => {
+  const source = join(ROOT, 'plugins/calculator/src/evaluate.ts')
+  const workspace = join(ROOT, 'plugins/calculator')
+  const before = statSync(buildInfo(workspace)).mtimeMs
+  const now = new Date(Math.max(Date.now(), before + 10))
+  utimesSync(source, now, now) // the mtime only: the content stays as it is
+  const output = await startCompiled(t)
+  t.match(output, /Building \(plugins\/calculator\/tsconfig\.build\.json: sources changed since the last build\)/)
+  t.ok(statSync(buildInfo(workspace)).mtimeMs >= now.getTime(), 'the build is stamped newer than the touched source')
+  t.notMatch(await startCompiled(t), /Building/, 'and the next start does not build again')
+})
