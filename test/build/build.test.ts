@@ -77,7 +77,10 @@ t.test('tsc -b compiles every workspace to dist, with declarations and source ma
   const { code, output } = await run([TSC, '-b', 'tsconfig.build.json', '--force'])
   t.equal(code, 0, output)
   for (const workspace of workspaces) {
-    for (const file of ['dist/index.js', 'dist/index.js.map', 'dist/index.d.ts', 'dist/index.d.ts.map']) {
+    // The compiled main entry of each workspace (index for packages, app for the example), with its declarations and maps.
+    const { exports } = JSON.parse(readFileSync(join(workspace, 'package.json'), 'utf8')) as { exports: Record<string, Record<string, string>> }
+    const main = exports['.'].default.replace(/^\.\//, '').replace(/\.js$/, '')
+    for (const file of [`${main}.js`, `${main}.js.map`, `${main}.d.ts`, `${main}.d.ts.map`]) {
       t.ok(existsSync(join(workspace, file)), `${workspace.slice(ROOT.length)}/${file}`)
     }
   }
