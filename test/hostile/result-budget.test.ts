@@ -15,11 +15,17 @@ const big: FastifyPluginAsync = async (app) => {
   const input = Type.Object({ chars: Type.Integer({ minimum: 0 }) })
   app.mcp.tool({ name: 'big_text', description: 'Returns that many characters', input, handler: ({ chars }) => 'é'.repeat(chars) })
   app.mcp.tool({
-    name: 'big_text_cut', description: 'Returns that many characters, cut past the budget', input, oversizedResult: 'truncate',
+    name: 'big_text_cut',
+    description: 'Returns that many characters, cut past the budget',
+    input,
+    oversizedResult: 'truncate',
     handler: ({ chars }) => ({ content: [{ type: 'text', text: 'a'.repeat(chars) }, { type: 'text', text: 'tail' }] })
   })
   app.mcp.tool({
-    name: 'big_structured', description: 'Structured content past the budget', input, oversizedResult: 'truncate',
+    name: 'big_structured',
+    description: 'Structured content past the budget',
+    input,
+    oversizedResult: 'truncate',
     handler: ({ chars }) => ({ text: 'rows', structuredContent: { rows: Array.from({ length: chars }, (_, i) => ({ i })) } })
   })
 }

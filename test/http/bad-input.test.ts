@@ -109,10 +109,10 @@ t.test('bad input over HTTP', async (t) => {
     await modern.close().catch(() => {})
     await legacy.close().catch(() => {})
   })
-  let stop = false
+  const stop = new AbortController()
   const good = { calls: 0, failures: [] as string[] }
   const loop = async (name: string, call: (n: number) => Promise<any>) => {
-    for (let n = 1; !stop; n++) {
+    for (let n = 1; !stop.signal.aborted; n++) {
       try {
         const result = await call(n)
         if (result.structuredContent?.result !== n * 3) good.failures.push(`${name}: ${JSON.stringify(result)}`)
@@ -382,7 +382,7 @@ t.test('bad input over HTTP', async (t) => {
   t.test('after all of that the server answers normally, and the good clients never failed', async (t) => {
     const answer = await modernRequest(url, 'tools/call', { name: 'calculate', arguments: { expression: 'sqrt(16)' } })
     t.same(answer.response.result.structuredContent, { result: 4 })
-    stop = true
+    stop.abort()
     await loops
     t.same(good.failures, [], 'no call of the well-behaved clients failed')
     t.ok(good.calls >= 2, `the well-behaved clients made calls meanwhile (${good.calls})`)

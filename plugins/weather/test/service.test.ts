@@ -50,8 +50,13 @@ t.test('known place, metric: geocodes, then asks for current conditions in metri
   })
 
   t.same(report.place, {
-    name: 'Berlin', country: 'Germany', countryCode: 'DE', admin1: 'Land Berlin',
-    latitude: 52.52437, longitude: 13.41053, timezone: 'Europe/Berlin'
+    name: 'Berlin',
+    country: 'Germany',
+    countryCode: 'DE',
+    admin1: 'Land Berlin',
+    latitude: 52.52437,
+    longitude: 13.41053,
+    timezone: 'Europe/Berlin'
   })
   t.same(report.units, { system: 'metric', temperature: '°C', windSpeed: 'km/h', precipitation: 'mm', humidity: '%', windDirection: '°' })
   t.match(report.current, { temperature: 21.4, apparentTemperature: 20.1, humidity: 48, weatherCode: 2, description: 'Partly cloudy', windDirection: 247 })
@@ -84,8 +89,14 @@ t.test('forecast: days and units forwarded, one entry per day', async (t) => {
   t.notOk('current' in query, 'a forecast does not ask for current conditions')
   t.equal(metric.days.length, 7)
   t.same(metric.days[0], {
-    date: '2025-06-12', temperatureMin: 12.4, temperatureMax: 23.1, precipitationSum: 0,
-    precipitationProbabilityMax: 5, windSpeedMax: 16.9, weatherCode: 2, description: 'Partly cloudy'
+    date: '2025-06-12',
+    temperatureMin: 12.4,
+    temperatureMax: 23.1,
+    precipitationSum: 0,
+    precipitationProbabilityMax: 5,
+    windSpeedMax: 16.9,
+    weatherCode: 2,
+    description: 'Partly cloudy'
   })
   const text = formatForecast(metric).split('\n')
   t.equal(text[0], '7-day forecast for Berlin, Land Berlin, Germany (52.52437, 13.41053) (Europe/Berlin):')

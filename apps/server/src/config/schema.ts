@@ -80,7 +80,7 @@ export type Limits = Static<typeof LimitsSchema>
 /** A plugin entry as written in `fastify.config.ts`. */
 export type PluginEntry =
   | { module: string, name?: string, options?: Record<string, unknown> }
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+
   | { plugin: FastifyPluginAsync<any>, name?: string, options?: Record<string, unknown> }
 
 /** The full, validated configuration. */

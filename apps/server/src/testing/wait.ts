@@ -12,7 +12,7 @@ export async function until (check: () => boolean, ms = 10_000, what = 'conditio
 /** A promise with its resolve function: a plugin resolves it, the test awaits it. */
 export function deferred<T = void> (): { promise: Promise<T>, resolve: (value: T) => void } {
   let resolve!: (value: T) => void
-  const promise = new Promise<T>((r) => { resolve = r })
+  const promise = new Promise<T>((_resolve) => { resolve = _resolve })
   return { promise, resolve }
 }
 

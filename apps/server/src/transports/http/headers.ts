@@ -27,7 +27,6 @@ export function decodeHeaderValue (value: string): string | undefined {
   return Buffer.from(encoded, 'base64').toString('utf8')
 }
 
-
 /** Checks a modern request's headers against its body; returns the error to answer with, if any. */
 export function checkModernHeaders (headers: IncomingHttpHeaders, inbound: Inbound, registry: Registry): ProtocolError | undefined {
   // A claim that is not a string cannot be compared to a header; the core refuses it (-32602, 400) with a clearer message.

@@ -16,7 +16,6 @@ export interface OriginPolicy {
   allowedHosts: string[]
 }
 
-
 /** One host and an optional port, as RFC 9110 allows in Host: a name or IPv4 address, or an IPv6 literal in brackets. */
 const HOST_HEADER = /^(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/
 

@@ -129,8 +129,13 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
 
   if (!options.http) {
     // WebSocket only: the path answers plain HTTP with a pointer to the upgrade.
-    app.route({ method: 'GET', url: options.path, wsHandler: options.websocket, handler: async (_request, reply) =>
-      sendError(reply.header('upgrade', 'websocket'), upgradeRequired()) })
+    app.route({
+      method: 'GET',
+      url: options.path,
+      wsHandler: options.websocket,
+      handler: async (_request, reply) =>
+        sendError(reply.header('upgrade', 'websocket'), upgradeRequired())
+    })
     return
   }
 
@@ -207,49 +212,54 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
     return errorHeaders(reply, outcome.error).code(statusOf(outcome)).send(outcome.response)
   })
 
-  app.route({ method: 'GET', url: options.path, wsHandler: options.websocket, handler: async (request, reply) => {
-    if (request.headers['mcp-session-id'] === undefined) {
-      return sendError(reply.header('allow', 'POST'), methodNotAllowed('GET opens the notification stream of a 2025-era session (send Mcp-Session-Id); ' +
+  app.route({
+    method: 'GET',
+    url: options.path,
+    wsHandler: options.websocket,
+    handler: async (request, reply) => {
+      if (request.headers['mcp-session-id'] === undefined) {
+        return sendError(reply.header('allow', 'POST'), methodNotAllowed('GET opens the notification stream of a 2025-era session (send Mcp-Session-Id); ' +
         '2026-07-28 clients POST subscriptions/listen instead'))
-    }
-    if (!acceptsSse(request.headers.accept)) {
-      return sendError(reply, notAcceptable('text/event-stream'))
-    }
-    const session = await sessionOf(request, reply)
-    if (session === undefined) return reply
+      }
+      if (!acceptsSse(request.headers.accept)) {
+        return sendError(reply, notAcceptable('text/event-stream'))
+      }
+      const session = await sessionOf(request, reply)
+      if (session === undefined) return reply
 
-    const lastEventId = single(request.headers['last-event-id'])
-    if (lastEventId !== undefined) {
-      const found = await eventStore.after(lastEventId)
-      if (found !== undefined && found.streamId.startsWith(`${session.id}_`)) {
-        reply.hijack()
-        resume(reply.raw, session, found.streamId, found.events)
-        return
+      const lastEventId = single(request.headers['last-event-id'])
+      if (lastEventId !== undefined) {
+        const found = await eventStore.after(lastEventId)
+        if (found !== undefined && found.streamId.startsWith(`${session.id}_`)) {
+          reply.hijack()
+          resume(reply.raw, session, found.streamId, found.events)
+          return
+        }
       }
-    }
-    if (session.channel !== undefined) {
-      return sendError(reply, streamConflict())
-    }
-    const releaseStream = options.streamQuota.acquire(clientKeyOf(options.principalOf(request), request.ip), 'GET stream')
-    if (typeof releaseStream !== 'function') return sendError(reply, releaseStream)
-    reply.raw.once('close', releaseStream)
-    reply.hijack()
-    const stream = new SseStream(reply.raw, { headers: { 'mcp-session-id': session.id }, keepAliveMs: options.keepAliveMs, flow })
-    const send = (message: JsonRpcMessage) => stream.write(message)
-    session.channel = send
-    const close = () => stream.end()
-    session.closers.add(close)
-    // A client that only listens keeps its session: the stream holds it open until it closes.
-    void core.sessions.hold(session, true)
-    reply.raw.on('close', () => {
-      if (session.channel === send) {
-        session.channel = undefined
-        void core.sessions.hold(session, false)
+      if (session.channel !== undefined) {
+        return sendError(reply, streamConflict())
       }
-      session.closers.delete(close)
-      stream.end()
-    })
-  } })
+      const releaseStream = options.streamQuota.acquire(clientKeyOf(options.principalOf(request), request.ip), 'GET stream')
+      if (typeof releaseStream !== 'function') return sendError(reply, releaseStream)
+      reply.raw.once('close', releaseStream)
+      reply.hijack()
+      const stream = new SseStream(reply.raw, { headers: { 'mcp-session-id': session.id }, keepAliveMs: options.keepAliveMs, flow })
+      const send = (message: JsonRpcMessage) => stream.write(message)
+      session.channel = send
+      const close = () => stream.end()
+      session.closers.add(close)
+      // A client that only listens keeps its session: the stream holds it open until it closes.
+      void core.sessions.hold(session, true)
+      reply.raw.on('close', () => {
+        if (session.channel === send) {
+          session.channel = undefined
+          void core.sessions.hold(session, false)
+        }
+        session.closers.delete(close)
+        stream.end()
+      })
+    }
+  })
 
   /** Replays what a client missed on a broken stream, then continues it live if its request still runs. */
   function resume (raw: ServerResponse, session: Session, streamId: string, events: Array<{ id: string, message: unknown }>) {

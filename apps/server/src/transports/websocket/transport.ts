@@ -390,13 +390,13 @@ export function createWebSocketTransport (options: WebSocketTransportOptions): W
    * that offers none is accepted too (wscat, scripts); one that offers only
    * other subprotocols expects another protocol here and is refused with 400.
    */
-  const verifyClient = (info: { req: IncomingMessage }, callback: (verified: boolean, code?: number, message?: string) => void): void => {
+  const verifyClient = (info: { req: IncomingMessage }, done: (verified: boolean, code?: number, message?: string) => void): void => {
     const offered = info.req.headers['sec-websocket-protocol']
     if (offered === undefined || offered.split(',').some((p) => p.trim() === SUBPROTOCOL)) {
-      callback(true)
+      done(true)
       return
     }
-    callback(false, 400, `Unsupported WebSocket subprotocol: offer "${SUBPROTOCOL}" (or none)`)
+    done(false, 400, `Unsupported WebSocket subprotocol: offer "${SUBPROTOCOL}" (or none)`)
   }
 
   let wss: { close (): void } | undefined
