@@ -18,7 +18,7 @@ export const LimitsSchema = Type.Object({
   maxSessionsPerClient: Type.Integer({ minimum: 1, default: 100, description: 'Legacy sessions one client (principal, else address) holds; its least recently used idle one makes room' }),
   sessionUnconfirmedIdleMs: Type.Integer({ minimum: 1000, default: 60_000, description: 'A legacy session that never saw a second request expires this soon' }),
   clientInfoMaxBytes: Type.Integer({ minimum: 256, default: 4096, description: 'Largest clientInfo a session keeps (JSON bytes); larger: initialize is refused' }),
-  capabilitiesMaxBytes: Type.Integer({ minimum: 256, default: 16_384, description: 'Largest client capabilities a session keeps, or a request carries (JSON bytes)' }),
+  capabilitiesMaxBytes: Type.Integer({ minimum: 256, default: 16_384, description: 'Largest client capabilities a session keeps (JSON bytes); larger: initialize is refused' }),
   maxSubscriptionsPerSession: Type.Integer({ minimum: 1, default: 100, description: 'resources/subscribe URIs one legacy session keeps' }),
   maxUriLength: Type.Integer({ minimum: 64, default: 2048, description: 'Longest subscription URI kept' }),
   maxStreams: Type.Integer({ minimum: 1, default: 5000, description: 'Long-lived connections (GET and listen streams, WebSocket connections) held at once' }),
