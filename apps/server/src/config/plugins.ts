@@ -26,6 +26,26 @@ export interface LoadedPlugin {
 
 const INDEX_FILES = ['index.ts', 'index.js', 'src/index.ts', 'src/index.js']
 
+/** The export conditions this process resolves with, as Node does: its own `--conditions`, then the usual ones. */
+const CONDITIONS = [
+  ...[...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)]
+    .flatMap((arg) => arg.startsWith('--conditions=') ? [arg.slice('--conditions='.length)] : []),
+  'import', 'node', 'default'
+]
+
+/** The file a package's "." export names for this process (conditional exports included). */
+function pickCondition (exported: unknown): string | undefined {
+  if (typeof exported === 'string') return exported
+  if (exported === null || typeof exported !== 'object' || Array.isArray(exported)) return undefined
+  for (const [condition, target] of Object.entries(exported)) {
+    if (CONDITIONS.includes(condition)) {
+      const file = pickCondition(target)
+      if (file !== undefined) return file
+    }
+  }
+  return undefined
+}
+
 function entryFile (spec: string, folder: string): string {
   const manifest = join(folder, 'package.json')
   if (existsSync(manifest)) {
@@ -35,10 +55,10 @@ function entryFile (spec: string, folder: string): string {
     } catch (error) {
       throw new MCP_ERR_PLUGIN_LOAD(spec, manifest, `its package.json is not valid JSON (${messageOf(error)})`, { cause: error })
     }
-    const exported = typeof pkg.exports === 'string'
+    const exported = typeof pkg.exports === 'string' || Array.isArray(pkg.exports)
       ? pkg.exports
-      : (pkg.exports as Record<string, unknown> | undefined)?.['.']
-    const target = typeof exported === 'string' ? exported : pkg.main
+      : (pkg.exports as Record<string, unknown> | undefined)?.['.'] ?? pkg.exports
+    const target = pickCondition(exported) ?? pkg.main
     if (typeof target === 'string') {
       const file = join(folder, target)
       if (!existsSync(file)) throw new MCP_ERR_PLUGIN_NO_ENTRY(spec, `${manifest} names ${target}, and ${file} does not exist`)
