@@ -64,7 +64,7 @@ interface Case { wire: Wire, headers: HeaderMutation[], method: string, path: st
 
 const caseArb = (era: Era): fc.Arbitrary<Case> => fc.record({
   wire: wireArb(messageArb(era)),
-  headers: fc.oneof({ weight: 4, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.array(headerMutation, { minLength: 1, maxLength: 3 }) }),
+  headers: fc.oneof({ weight: 4, arbitrary: fc.constant<HeaderMutation[]>([]) }, { weight: 1, arbitrary: fc.array(headerMutation, { minLength: 1, maxLength: 3 }) }),
   method: fc.oneof({ weight: 19, arbitrary: fc.constant('POST') }, { weight: 1, arbitrary: fc.constantFrom(...ODD_METHODS) }),
   path: fc.oneof({ weight: 29, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom(...ODD_PATHS) })
 })
