@@ -11,13 +11,13 @@ import fc from 'fast-check'
 import t, { type Test } from 'tap'
 import { legacyInitialize, legacyRequest, LEGACY_VERSION, MODERN_VERSION, encodeHeaderValue } from '@mcp-platform/server/testing'
 import {
-  checkMessage, clip, expect, healthyHttp, healthyWs, isResponse, leakIn, messagesOf, messageArb, parsedOf, sameId, SCALE, SEED,
+  checkMessage, clip, expect, healthyHttp, healthyWs, isResponse, leakIn, messagesOf, messageArb, parsedOf, pollution, sameId, SCALE, SEED,
   send, serverErrors, startFuzzServer, wireArb, type FuzzServer, type HttpRequest, type Wire
 } from './fuzz-kit.ts'
 
 const BATCH = 100
 const RUNS = Math.ceil(22 * SCALE) // 2,200 messages per era
-const CONCURRENCY = 8
+const CONCURRENCY = Number(process.env.FUZZ_CONCURRENCY ?? 8)
 
 type Era = 'modern' | 'legacy'
 type Headers = Record<string, string | string[]>
@@ -111,6 +111,8 @@ async function fuzzEra (t: Test, server: FuzzServer, era: Era): Promise<Stats> {
       return `no answer (${(error as Error).message}) to ${c.method} ${c.wire.note} ${clip(c.wire.bytes.toString('utf8'))}`
     }
     stats.sent++
+    const polluted = pollution()
+    if (polluted.length > 0) return `prototype pollution (${polluted.join(', ')}) after ${c.method} ${c.wire.note} ${clip(headers, 300)} ${clip(c.wire.bytes.toString('utf8'), 2000)}`
     bump(stats.byStatus, answer.status)
     bump(stats.notes, c.wire.note.replace(/ .*/, ''))
     const context = () => `${c.method} ${c.path ?? ''} ${c.wire.note} headers ${clip(headers, 400)} body ${clip(c.wire.bytes.toString('utf8'))}`

@@ -203,6 +203,9 @@ const NOTIFICATIONS: Base[] = [
 ]
 
 type Message = Record<string, unknown>
+
+/** A well-formed `_meta` of our own (the kit's shares its clientInfo object between calls). */
+const envelope = () => structuredClone(modernEnvelope())
 type Mutation = (m: Message) => void
 
 const paramsOf = (m: Message): Record<string, unknown> => {
@@ -278,16 +281,22 @@ export function messageArb (era: Era): fc.Arbitrary<unknown> {
     { weight: 1, arbitrary: fc.constant<Message>({ jsonrpc: '2.0', id: 's-1', result: {} }) }
   )
   const withId = fc.tuple(start, anyId).map(([m, id]) => { if ('id' in m && m.id === 0) m.id = id; return m })
-  const mutated = fc.tuple(withId, fc.array(mutation, { maxLength: 3 })).map(([m, mutations]) => {
+  // Mutations work on a copy: fast-check may hand the same generated value to more than one mapper.
+  const mutated = fc.tuple(withId, fc.array(mutation, { maxLength: 3 })).map(([original, mutations]) => {
+    const m = structuredClone(original)
     for (const mutate of mutations) mutate(m)
     if (era === 'modern' && typeof m.method === 'string') {
       const params = paramsOf(m)
-      if (params._meta === undefined) params._meta = modernEnvelope()
+      if (params._meta === undefined) params._meta = envelope()
     }
     return m as unknown
   })
   return fc.oneof(
-    { weight: 1, arbitrary: withId.map((m) => { if (era === 'modern' && typeof m.method === 'string') paramsOf(m)._meta = modernEnvelope(); return m as unknown }) },
+    { weight: 1, arbitrary: withId.map((original) => {
+      const m = structuredClone(original)
+      if (era === 'modern' && typeof m.method === 'string') paramsOf(m)._meta = envelope()
+      return m as unknown
+    }) },
     { weight: 10, arbitrary: mutated },
     // Not an object: scalars, arrays (batches), anything.
     { weight: 1, arbitrary: anyValue },
@@ -571,4 +580,21 @@ export function messagesOf (answer: HttpAnswer): { messages: unknown[], problem?
 export function isResponse (message: unknown): boolean {
   return message !== null && typeof message === 'object' && !Array.isArray(message) &&
     (Object.hasOwn(message, 'result') || Object.hasOwn(message, 'error')) && Object.hasOwn(message, 'jsonrpc')
+}
+
+const PROTOTYPES: Array<[string, object]> = [
+  ['Object.prototype', Object.prototype], ['Array.prototype', Array.prototype], ['Function.prototype', Function.prototype],
+  ['String.prototype', String.prototype], ['Number.prototype', Number.prototype]
+]
+const BASELINE = new Map(PROTOTYPES.map(([name, proto]) => [name, new Set(Reflect.ownKeys(proto))]))
+
+/** Properties added to the built-in prototypes since the kit loaded (prototype pollution, the server's or the test's). */
+export function pollution (): string[] {
+  const found: string[] = []
+  const envelope = modernEnvelope()
+  for (const [k, v] of Object.entries(envelope)) if (v !== null && typeof v === 'object' && Reflect.ownKeys(v).length > 2) found.push(`envelope ${k}: ${Reflect.ownKeys(v).map(String).join(',')}`)
+  for (const [name, proto] of PROTOTYPES) {
+    for (const k of Reflect.ownKeys(proto)) if (!BASELINE.get(name)!.has(k)) found.push(`${name}.${String(k)}`)
+  }
+  return found
 }
