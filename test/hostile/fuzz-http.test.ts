@@ -16,7 +16,7 @@ import {
 } from './fuzz-kit.ts'
 
 const BATCH = 100
-const RUNS = Math.ceil(22 * SCALE) // 2,200 messages per era
+const RUNS = Math.ceil(30 * SCALE) // 3,000 messages per era
 const CONCURRENCY = Number(process.env.FUZZ_CONCURRENCY ?? 8)
 
 type Era = 'modern' | 'legacy'

@@ -12,12 +12,12 @@ import t, { type Test } from 'tap'
 import WebSocket from 'ws'
 import { LEGACY_VERSION } from '@mcp-platform/server/testing'
 import {
-  BODY_LIMIT, checkMessage, clip, expect, healthyHttp, healthyWs, isResponse, leakIn, messageArb, parsedOf, sameId, SCALE, SEED,
+  BODY_LIMIT, checkMessage, clip, expect, healthyHttp, healthyWs, isResponse, leakIn, messageArb, parsedOf, pollution, sameId, SCALE, SEED,
   serverErrors, startFuzzServer, wireArb, type FuzzServer, type Wire
 } from './fuzz-kit.ts'
 
 const BATCH = 100
-const RUNS = Math.ceil(25 * SCALE) // 2,500 frames per era
+const RUNS = Math.ceil(30 * SCALE) // 3,000 frames per era
 const ANSWER_WITHIN_MS = 10_000
 
 type Era = 'modern' | 'legacy'
@@ -180,6 +180,8 @@ async function fuzzEra (t: Test, server: FuzzServer, era: Era): Promise<Stats> {
     problems.push(...socket.problems.splice(0))
     // Not more answers than owed (each frame is answered once at most).
     if (socket.responses > owed) problems.push(`${socket.responses} answers to ${owed} frames that are owed one`)
+    const polluted = pollution()
+    if (polluted.length > 0) problems.push(`prototype pollution: ${polluted.join(', ')}`)
     await healthyWs(server)
     await healthyHttp(server)
     const errors = serverErrors(server.logs)
