@@ -4,7 +4,8 @@
  * `mcpPlatform` plugin, then each configured tool plugin in its own
  * encapsulated context. It returns a ready instance.
  */
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import { STATUS_CODES } from 'node:http'
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import { normalizeConfig, type ResolvedConfig } from './config/load.ts'
 import { loadPlugin, registerToolPlugin } from './config/plugins.ts'
 import type { AppConfig } from './config/schema.ts'
@@ -38,8 +39,10 @@ export async function buildApp (input: AppConfig = {}, build: BuildOptions = {})
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     clientErrorHandler,
+    frameworkErrors: plainError,
     ...build.fastify
   })
+  app.setErrorHandler(plainError)
 
   await app.register(mcpPlatform, platformOptions(config))
   // A hard cap on sockets, above the platform's stream quota, so /health still gets in when streams are full.
@@ -59,6 +62,17 @@ export async function buildApp (input: AppConfig = {}, build: BuildOptions = {})
   }
   app.log.debug({ tools: [...app.mcpCore.registry.tools.keys()] }, 'registry ready')
   return app
+}
+
+/**
+ * Errors outside the MCP endpoint (other paths, /health, a URL that is not
+ * valid): Fastify's default body names its internal codes (FST_ERR_…) and,
+ * for a 5xx, the error's own message; this answers with the status and its text.
+ */
+function plainError (error: Error & { statusCode?: number }, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500
+  if (status === 500) request.log.error({ err: error }, 'request failed')
+  return reply.code(status).send({ statusCode: status, error: STATUS_CODES[status], message: status === 500 ? 'Internal Server Error' : error.message })
 }
 
 /** The platform's options from the server's configuration. */

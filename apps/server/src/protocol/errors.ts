@@ -97,7 +97,7 @@ export const tooManyStreams = (limit: number, perClient: boolean, retryAfterMs: 
     : `The server holds ${limit} open streams or sockets, the most it may; retry in ${Math.ceil(retryAfterMs / 1000)} s`,
   503, retryAfterMs, { limit })
 export const valueTooLarge = (what: string, bytes: number, limit: number) =>
-  invalidParams(`${what} is ${bytes} bytes; this server keeps at most ${limit} (send less, or raise the limit)`)
+  invalidParams(`${what} is ${Number.isFinite(bytes) ? `${bytes} bytes` : 'nested too deep to serialize'}; this server keeps at most ${limit} bytes (send less, or raise the limit)`)
 export const tooManySubscriptions = (limit: number) =>
   invalidParams(`this session already subscribes to ${limit} resources, the most it may; unsubscribe from some first`)
 export const listenNeedsStream = () => error(ErrorCode.InvalidRequest,

@@ -17,7 +17,13 @@ export function sessionRef (id: string): string {
 /** A client-supplied value as it may be logged: strings cut with a note of their length; objects as cut JSON. */
 export function clip (value: unknown, max = MAX_LOGGED_CHARS): string | undefined {
   if (value === undefined) return undefined
-  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value)
+  let text: string
+  try {
+    text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value)
+  } catch {
+    // Nested deeper than JSON.stringify's stack allows (JSON.parse takes any depth).
+    return '(a value nested too deep to log)'
+  }
   return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`
 }
 

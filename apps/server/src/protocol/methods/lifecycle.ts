@@ -11,7 +11,13 @@ const refusals = new RateLimitedWarning()
 
 /** The JSON size of a client-supplied value, in bytes. */
 function jsonBytes (value: unknown): number {
-  return value === undefined ? 0 : Buffer.byteLength(JSON.stringify(value) ?? '')
+  if (value === undefined) return 0
+  try {
+    return Buffer.byteLength(JSON.stringify(value) ?? '')
+  } catch {
+    // Nested too deep to serialize (JSON.parse does not recurse, JSON.stringify does): too large to keep, whatever its length.
+    return Infinity
+  }
 }
 import { LEGACY_VERSIONS, MODERN_VERSIONS } from '../versions.ts'
 

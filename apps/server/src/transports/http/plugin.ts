@@ -14,7 +14,7 @@ import {
   bodyTooLarge, headerMismatch, httpClientError, methodNotAllowed, notAcceptable, parseError, sessionIdRequired,
   sessionNotFound, streamConflict, transportFailed, unsupportedMediaType, upgradeRequired, unsupportedVersionHeader, versionHeaderWithoutEnvelope
 } from '../../protocol/errors.ts'
-import type { JsonRpcMessage } from '../../protocol/jsonrpc.ts'
+import type { JsonRpcMessage, RequestId } from '../../protocol/jsonrpc.ts'
 import { RateLimitedWarning, sessionRef } from '../../protocol/log-values.ts'
 import type { Session } from '../../protocol/sessions.ts'
 import { isModernVersion, LEGACY_VERSIONS, META, MODERN_VERSIONS } from '../../protocol/versions.ts'
@@ -158,26 +158,28 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
     const inbound = core.read(request.body)
     if ('response' in inbound) return reply.code(statusOf(inbound)).send(inbound.response)
     const isRequest = inbound.kind === 'request'
+    // Only a request's id goes in an error: a client's response (to no request of this server) gets null.
+    const id = isRequest ? inbound.id as RequestId : null
     const accept = request.headers.accept
     if (isRequest && !(acceptsJson(accept) && acceptsSse(accept))) {
-      return sendError(reply, notAcceptable('both application/json and text/event-stream'), inbound.id)
+      return sendError(reply, notAcceptable('both application/json and text/event-stream'), id)
     }
 
     let session: Session | undefined
     const versionHeader = single(request.headers['mcp-protocol-version'])
     if (inbound.era === 'modern') {
       const mismatch = checkModernHeaders(request.headers, inbound, core.registry)
-      if (mismatch !== undefined) return sendError(reply, mismatch, inbound.id ?? null)
+      if (mismatch !== undefined) return sendError(reply, mismatch, id)
     } else if (inbound.method === 'initialize') {
       if (versionHeader !== undefined && isModernVersion(versionHeader)) {
-        return sendError(reply, headerMismatch(`initialize (protocol 2025-11-25 and earlier) was sent with MCP-Protocol-Version '${versionHeader}'`), inbound.id ?? null)
+        return sendError(reply, headerMismatch(`initialize (protocol 2025-11-25 and earlier) was sent with MCP-Protocol-Version '${versionHeader}'`), id)
       }
     } else {
       if (versionHeader !== undefined && isModernVersion(versionHeader)) {
-        return sendError(reply, versionHeaderWithoutEnvelope(versionHeader, META.protocolVersion, META.clientCapabilities), inbound.id ?? null)
+        return sendError(reply, versionHeaderWithoutEnvelope(versionHeader, META.protocolVersion, META.clientCapabilities), id)
       }
       if (versionHeader !== undefined && !LEGACY_VERSIONS.includes(versionHeader)) {
-        return sendError(reply, unsupportedVersionHeader(versionHeader, LEGACY_VERSIONS, MODERN_VERSIONS), inbound.id ?? null)
+        return sendError(reply, unsupportedVersionHeader(versionHeader, LEGACY_VERSIONS, MODERN_VERSIONS), id)
       }
       session = await sessionOf(request, reply)
       if (session === undefined) return reply
