@@ -13,6 +13,8 @@ export interface DbOptions {
   statementTimeoutMs?: number
   /** Row cap per query (default 100; env DB_MAX_ROWS). */
   maxRows?: number
+  /** Bytes of cell data one SQLite result may carry before rows stop (cells are cut first). */
+  maxResultBytes?: number
   /** Concurrent queries: PostgreSQL pool size (default 5) or SQLite worker count (default 2); env DB_POOL_SIZE. */
   poolSize?: number
   /** Memory limit of each SQLite worker in MiB: its JS heap and SQLite's heap (default 64; env DB_MEMORY_LIMIT_MB). */
@@ -32,6 +34,7 @@ export interface DbConfig {
   target: DriverTarget
   statementTimeoutMs: number
   maxRows: number
+  maxResultBytes: number
   poolSize: number
   memoryLimitMb: number
   connectTimeoutMs: number
@@ -45,6 +48,7 @@ export function resolveConfig (options: DbOptions = {}): DbConfig {
     target,
     statementTimeoutMs: positiveInt('statementTimeoutMs', options.statementTimeoutMs, 'DB_STATEMENT_TIMEOUT_MS', env, 5000),
     maxRows: positiveInt('maxRows', options.maxRows, 'DB_MAX_ROWS', env, 100),
+    maxResultBytes: positiveInt('maxResultBytes', options.maxResultBytes, 'DB_MAX_RESULT_BYTES', env, 1_048_576),
     poolSize: positiveInt('poolSize', options.poolSize, 'DB_POOL_SIZE', env, target.kind === 'postgres' ? 5 : 2),
     memoryLimitMb: positiveInt('memoryLimitMb', options.memoryLimitMb, 'DB_MEMORY_LIMIT_MB', env, 64),
     connectTimeoutMs: positiveInt('connectTimeoutMs', options.connectTimeoutMs, 'DB_CONNECT_TIMEOUT_MS', env, 5000)

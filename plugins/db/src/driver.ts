@@ -12,6 +12,8 @@ export interface QueryOptions {
   signal?: AbortSignal
   /** Rows beyond this are not fetched; `truncated` says some existed. */
   maxRows: number
+  /** Bytes of cell data the result may carry (SQLite: applied in the worker, before rows cross to the main thread). */
+  maxBytes?: number
   /** The statement time limit. */
   timeoutMs: number
 }
@@ -21,7 +23,7 @@ export interface QueryResult {
   rows: Cell[][]
   /** Rows returned (at most `maxRows`). */
   rowCount: number
-  /** True when the query had more rows than `maxRows`. */
+  /** True when the query had more rows than `maxRows`, or more bytes than the result's byte budget. */
   truncated: boolean
 }
 

@@ -47,7 +47,7 @@ const db: FastifyPluginAsync<DbOptions> = async (app, opts) => {
     async handler ({ sql, params }, ctx) {
       const statement = guard(sql, dialect)
       const result = await asToolError(() => driver.query(statement, params ?? [], {
-        signal: ctx.signal, maxRows: config.maxRows, timeoutMs: config.statementTimeoutMs
+        signal: ctx.signal, maxRows: config.maxRows, maxBytes: config.maxResultBytes, timeoutMs: config.statementTimeoutMs
       }), DbError, reportOutage(ctx.logger))
       return { text: formatTable(result.columns, result.rows, result.truncated, config.maxRows), structuredContent: result }
     }

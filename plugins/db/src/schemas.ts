@@ -13,7 +13,7 @@ export const QueryOutput = Type.Object({
   columns: Type.Array(Type.String(), { description: 'Column names, in order' }),
   rows: Type.Array(Type.Array(Type.Unknown()), { description: 'Each row as an array of values, in column order' }),
   rowCount: Type.Integer({ minimum: 0, description: 'Rows returned' }),
-  truncated: Type.Boolean({ description: 'True when more rows existed beyond the row cap' })
+  truncated: Type.Boolean({ description: 'True when more rows existed beyond the row cap, or the byte budget cut cells or rows' })
 })
 
 const TableType = Type.Union([Type.Literal('table'), Type.Literal('view')])

@@ -10,7 +10,7 @@ export interface WorkerSetup {
 }
 
 export type WorkerRequest =
-  | { id: number, op: 'query', sql: string, params: unknown[], maxRows: number }
+  | { id: number, op: 'query', sql: string, params: unknown[], maxRows: number, maxBytes: number }
   | { id: number, op: 'tables' }
   | { id: number, op: 'describe', table: string }
 

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs'
 import { parentPort, workerData } from 'node:worker_threads'
 import initSqlJs, { type Database, type SqlValue, type Statement } from 'sql.js'
 import type { QueryResult } from '../driver.ts'
-import { toJsonValue } from '../format.ts'
+import { toJsonValue, type Cell } from '../format.ts'
 import { applyMigrations } from '../migrations.ts'
 import { describeTable, listTables } from './sqlite-catalog.ts'
 import type { WorkerRequest, WorkerResponse, WorkerSetup, WorkerStatus } from './sqljs-protocol.ts'
@@ -62,7 +62,25 @@ function rows (db: Database, sql: string, params: Array<string | number> = []): 
   }
 }
 
-function query (db: Database, sql: string, params: unknown[], maxRows: number): QueryResult {
+/** No one cell carries more than this; a bigger one is cut (text) or summarized (blob) before it is copied. */
+const MAX_CELL_BYTES = 65_536
+
+/** A cell within `room` bytes: blobs over it are summarized, long text cut; sizes measured without copying. */
+function cappedCell (value: unknown, room: number): { cell: Cell, bytes: number, cut: boolean } {
+  const cap = Math.max(0, Math.min(MAX_CELL_BYTES, room))
+  if (value instanceof Uint8Array && value.byteLength * 2 + 2 > cap) {
+    const summary = `<blob ${value.byteLength} bytes>`
+    return { cell: summary, bytes: summary.length, cut: true }
+  }
+  if (typeof value === 'string' && value.length > cap) {
+    const text = value.slice(0, cap) + '…'
+    return { cell: text, bytes: text.length, cut: true }
+  }
+  const cell = toJsonValue(value)
+  return { cell, bytes: typeof cell === 'string' ? cell.length : 8, cut: false }
+}
+
+function query (db: Database, sql: string, params: unknown[], maxRows: number, maxBytes: number): QueryResult {
   // The engine's own count of statements: the guard has checked already, this is the second line.
   let count = 0
   for (const stmt of db.iterateStatements(sql)) {
@@ -82,13 +100,25 @@ function query (db: Database, sql: string, params: unknown[], maxRows: number): 
     }
     const get = stmt.get.bind(stmt) as unknown as GetWithConfig
     const result: QueryResult = { columns: stmt.getColumnNames(), rows: [], rowCount: 0, truncated: false }
+    let bytes = 0
     while (stmt.step()) {
       // One row past the cap says there are more, without reading them all.
       if (result.rows.length === maxRows) {
         result.truncated = true
         break
       }
-      result.rows.push(get(null, { useBigInt: true }).map(toJsonValue))
+      // The byte budget holds here, in the worker: a 120 MB answer is never copied to the main thread.
+      if (bytes >= maxBytes) {
+        result.truncated = true
+        break
+      }
+      const row = get(null, { useBigInt: true }).map((value) => {
+        const capped = cappedCell(value, maxBytes - bytes)
+        bytes += capped.bytes
+        if (capped.cut) result.truncated = true
+        return capped.cell
+      })
+      result.rows.push(row)
     }
     result.rowCount = result.rows.length
     return result
@@ -101,7 +131,7 @@ function handle (db: Database, request: WorkerRequest): WorkerResponse {
   try {
     switch (request.op) {
       case 'query':
-        return { id: request.id, ok: true, result: query(db, request.sql, request.params, request.maxRows) }
+        return { id: request.id, ok: true, result: query(db, request.sql, request.params, request.maxRows, request.maxBytes) }
       case 'tables':
         return { id: request.id, ok: true, result: listTables((sql, params) => rows(db, sql, params)) }
       case 'describe':

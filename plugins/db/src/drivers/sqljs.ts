@@ -78,7 +78,7 @@ export class SqliteDriver implements Driver {
   }
 
   query (sql: string, params: unknown[], options: QueryOptions): Promise<QueryResult> {
-    return this.run((id) => ({ id, op: 'query', sql, params, maxRows: options.maxRows }), options.timeoutMs, options.signal)
+    return this.run((id) => ({ id, op: 'query', sql, params, maxRows: options.maxRows, maxBytes: options.maxBytes ?? Number.MAX_SAFE_INTEGER }), options.timeoutMs, options.signal)
   }
 
   listTables (options: { signal?: AbortSignal } = {}): Promise<TableSummary[]> {
