@@ -3,11 +3,10 @@
  * long it is (Fastify's pluginTimeout does not cut it short), calls past it
  * are aborted with an answer, and `npm start` exits 0 after a clean drain.
  */
-import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import t from 'tap'
 import { buildApp } from '@mcp-platform/server'
-import { FROM_SOURCES, ROOT } from '../helpers/server-process.ts'
+import { startServer } from '../helpers/server-process.ts'
 import slowTool from '../fixtures/slow-tool/index.ts'
 
 const META = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} }
@@ -69,27 +68,13 @@ t.test('drain() resolves when the last call ends, or says it did not', async (t)
 })
 
 t.test('npm start: SIGINT during a call longer than Fastify\'s default pluginTimeout drains it and exits 0', async (t) => {
-  const child = spawn(process.execPath, FROM_SOURCES, {
-    cwd: ROOT,
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', MCP_STATE_SECRET: 'shutdown-test', MCP_PLUGINS: './test/fixtures/slow-tool', MCP_SHUTDOWN_DRAIN_MS: '20000' },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  let output = ''
-  const url = await new Promise<string>((resolve, reject) => {
-    const read = (chunk: Buffer) => {
-      output += chunk.toString()
-      const match = /MCP server listening on (http:\/\/\S+)"/.exec(output)
-      if (match !== null) resolve(match[1])
-    }
-    child.stdout.on('data', read)
-    child.stderr.on('data', read)
-    child.once('exit', (code) => reject(new Error(`exited ${code}: ${output}`)))
-  })
+  const server = await startServer(t, { MCP_PLUGINS: './test/fixtures/slow-tool', MCP_SHUTDOWN_DRAIN_MS: '20000' })
+  const { child, url } = server
   const answer = sleepCall(url, 10_500)
   await new Promise((resolve) => setTimeout(resolve, 300))
   child.kill('SIGINT')
   const [code] = await once(child, 'exit') as [number | null]
   t.equal((await answer as any).result?.content[0].text, 'slept 10500', 'the call was answered')
   t.equal(code, 0, 'a clean drain exits 0')
-  t.notMatch(output, /AVV_ERR_READY_TIMEOUT|did not start in time/, 'no plugin timeout')
+  t.notMatch(server.logs.join('\n'), /AVV_ERR_READY_TIMEOUT|did not start in time/, 'no plugin timeout')
 })
