@@ -9,7 +9,7 @@ import { existsSync, readFileSync, statSync, utimesSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import t, { type Test } from 'tap'
-import { ROOT } from '../helpers/server-process.ts'
+import { COMPILED, ROOT, startServer } from '../helpers/server-process.ts'
 
 const TSC = createRequire(import.meta.url).resolve('typescript/bin/tsc')
 const workspaces = (JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8')) as { references: Array<{ path: string }> })
@@ -30,25 +30,8 @@ async function run (args: string[]): Promise<{ code: number | null, output: stri
 
 /** Starts `scripts/start.mjs` as `npm start` does, checks it answers, stops it with SIGTERM; returns what it printed. */
 async function startCompiled (t: Test): Promise<string> {
-  const child = spawn(process.execPath, ['scripts/start.mjs'], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', MCP_STATE_SECRET: 'test-secret' },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  let output = ''
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
-  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
-  const url = await new Promise<string>((resolve, reject) => {
-    const read = (chunk: Buffer) => {
-      output += chunk.toString()
-      const match = /MCP server listening on (http:\/\/\S+)"/.exec(output)
-      if (match !== null) resolve(match[1])
-    }
-    child.stdout.on('data', read)
-    child.stderr.on('data', read)
-    void exited.then((code) => reject(new Error(`start script exited with ${code} before listening:\n${output}`)))
-  })
-
+  const server = await startServer(t, {}, COMPILED)
+  const url = server.url
   const health = await fetch(new URL('/health', url))
   t.equal(health.status, 200, '/health answers')
   t.match(await health.json(), { status: 'ok' })
@@ -68,9 +51,8 @@ async function startCompiled (t: Test): Promise<string> {
   t.notOk(tables.result?.isError, 'db_list_tables answers (SQLite workers and migrations from dist)')
   t.match(JSON.stringify(tables.result), /customers/)
 
-  child.kill('SIGTERM')
-  t.equal(await exited, 0, 'SIGTERM reaches the server, and its exit code is the script\'s')
-  return output
+  t.equal(await server.stop(), 0, 'SIGTERM reaches the server, and its exit code is the script\'s')
+  return server.logs.join('\n')
 }
 
 t.test('tsc -b compiles every workspace to dist, with declarations and source maps', async (t) => {

@@ -26,8 +26,16 @@ export interface ServerProcess {
   stop (): Promise<number | null>
 }
 
-export async function startServer (t: Test, env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, FROM_SOURCES, {
+/** What `npm start` runs: the compiled server (rebuilt first when stale). */
+export const COMPILED = ['scripts/start.mjs']
+
+/**
+ * Spawns the server (from sources unless `args` says otherwise) on a free
+ * port and resolves once it listens; `stop()` sends SIGTERM. For tests use
+ * `startServer`, which also stops it when the test ends.
+ */
+export async function launchServer (env: Record<string, string> = {}, args: string[] = FROM_SOURCES): Promise<ServerProcess> {
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', MCP_STATE_SECRET: 'test-secret', ...env },
     stdio: ['ignore', 'pipe', 'pipe']
@@ -60,6 +68,11 @@ export async function startServer (t: Test, env: Record<string, string> = {}): P
     const [code] = await once(child, 'exit') as [number | null]
     return code
   }
-  t.teardown(async () => { await stop() })
   return { url, port: Number(new URL(url).port), child, logs, stop }
+}
+
+export async function startServer (t: Test, env: Record<string, string> = {}, args: string[] = FROM_SOURCES): Promise<ServerProcess> {
+  const server = await launchServer(env, args)
+  t.teardown(async () => { await server.stop() })
+  return server
 }

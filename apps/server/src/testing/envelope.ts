@@ -24,7 +24,8 @@ export const TEST_CLIENT_INFO = { name: 'mcp-platform-testing', version: '0.0.0'
 export function modernEnvelope (capabilities: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     [META.protocolVersion]: MODERN_VERSION,
-    [META.clientInfo]: TEST_CLIENT_INFO,
+    // A copy: a test that edits the envelope it got must not change the next one's.
+    [META.clientInfo]: { ...TEST_CLIENT_INFO },
     [META.clientCapabilities]: capabilities,
     ...extra
   }
