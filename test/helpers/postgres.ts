@@ -24,6 +24,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import type { Test } from 'tap'
+import { missingBinary } from './binaries.ts'
 
 const run = promisify(execFile)
 
@@ -64,13 +65,7 @@ export function findPostgresBin (): string | undefined {
 export async function startPostgres (t: Test): Promise<PostgresServer | undefined> {
   const bin = findPostgresBin()
   if (bin === undefined) {
-    const reason = 'PostgreSQL server binaries (initdb, pg_ctl) not found: install Debian\'s "postgresql" package'
-    if (process.env.CI === 'true') {
-      t.fail(`${reason} (required under CI=true)`)
-    } else {
-      process.stderr.write(`\n${'!'.repeat(78)}\n!! SKIPPING PostgreSQL tests: ${reason}\n${'!'.repeat(78)}\n\n`)
-      t.pass(`SKIPPED: ${reason}`, { skip: reason })
-    }
+    missingBinary(t, 'PostgreSQL', 'PostgreSQL server binaries (initdb, pg_ctl) not found: install Debian\'s "postgresql" package')
     return undefined
   }
 

@@ -9,8 +9,11 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import { normalizeConfig, type ResolvedConfig } from './config/load.ts'
 import { loadPlugin, registerToolPlugin } from './config/plugins.ts'
 import type { AppConfig } from './config/schema.ts'
-import type { McpPlatformOptions } from './platform/options.ts'
+import type { McpPlatformOptions, StateOption } from './platform/options.ts'
 import { mcpPlatform } from './platform/plugin.ts'
+import { RateLimitedWarning } from './protocol/log-values.ts'
+import { redactRedisUrl } from './state/redis/connection.ts'
+import { createRedisState } from './state/redis/index.ts'
 import { clientErrorHandler } from './transports/http/client-error.ts'
 import { isLoopback, LOOPBACK_HOSTS } from './transports/loopback.ts'
 
@@ -86,6 +89,19 @@ export function platformOptions (config: ResolvedConfig): McpPlatformOptions {
     allowedHosts: config.allowedHosts ?? (isLoopback(config.host) ? [...LOOPBACK_HOSTS] : ['*']),
     auth: config.jwtSecret === undefined ? undefined : { jwtSecret: config.jwtSecret, issuer: config.auth.issuer, audience: config.auth.audience },
     stateSecret: config.stateSecret,
-    limits: config.limits
+    limits: config.limits,
+    state: config.redisUrl === undefined ? undefined : redisState(config.redisUrl)
+  }
+}
+
+/** REDIS_URL set: the shared state in Redis; connection trouble is logged at most every 10 s. */
+function redisState (url: string): StateOption {
+  return (limits, log) => {
+    const warning = new RateLimitedWarning()
+    log.info({ redis: redactRedisUrl(url) }, 'shared state in Redis')
+    return createRedisState(limits, {
+      url,
+      onError: (error) => warning.warn(log, { err: { message: error.message } }, 'Redis connection trouble: calls that need shared state fail until it is back')
+    })
   }
 }

@@ -95,6 +95,8 @@ export type AppConfig = Partial<Omit<ServerConfig, 'plugins' | 'limits' | 'auth'
   stateSecret?: string
   /** Turns on bearer-token authentication; from MCP_JWT_SECRET. */
   jwtSecret?: string
+  /** Shared state (sessions, events, SSE history) in Redis, for several instances; from REDIS_URL. Unset: in memory. */
+  redisUrl?: string
 }
 
 /** Types a config file without changing it. */

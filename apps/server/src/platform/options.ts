@@ -7,6 +7,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { LimitsSchema, type Limits } from '../config/schema.ts'
 import { MCP_ERR_INVALID_PLATFORM_OPTIONS } from '../errors.ts'
+import type { FastifyBaseLogger } from 'fastify'
 import type { SharedState } from '../state/index.ts'
 import { LOOPBACK_HOSTS } from '../transports/loopback.ts'
 
@@ -41,7 +42,7 @@ const PlainOptionsSchema = Type.Object({
 }, { additionalProperties: false })
 
 /** Where the shared state comes from: an instance the caller owns and closes, or a factory whose result the platform owns. */
-export type StateOption = SharedState | ((limits: Limits) => SharedState | Promise<SharedState>)
+export type StateOption = SharedState | ((limits: Limits, log: FastifyBaseLogger) => SharedState | Promise<SharedState>)
 
 type Plain = Static<typeof PlainOptionsSchema>
 

@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import fp from 'fastify-plugin'
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync } from 'fastify'
 import { MCP_ERR_WEBSOCKET_TWICE } from '../errors.ts'
 import { healthRoutes } from '../ops/health.ts'
 import { ProtocolCore } from '../protocol/dispatcher.ts'
@@ -37,7 +37,7 @@ const kWebSocketServed = Symbol('mcp.websocketServed')
 async function platform (app: FastifyInstance, input: McpPlatformOptions): Promise<void> {
   const options = resolvePlatformOptions(input)
   const { limits } = options
-  const state = await stateFrom(options)
+  const state = await stateFrom(options, app.log)
   const ownsState = typeof options.state !== 'object'
 
   const registry = new Registry()
@@ -126,10 +126,10 @@ function claimWebSocket (app: FastifyInstance, core: ProtocolCore, options: Reso
   })
 }
 
-async function stateFrom (options: ResolvedPlatformOptions): Promise<SharedState> {
+async function stateFrom (options: ResolvedPlatformOptions, log: FastifyBaseLogger): Promise<SharedState> {
   const { state, limits } = options
   if (state === undefined) return createMemoryState(limits)
-  return typeof state === 'function' ? await state(limits) : state
+  return typeof state === 'function' ? await state(limits, log) : state
 }
 
 function stateKeyFrom (options: ResolvedPlatformOptions, app: FastifyInstance): Buffer {

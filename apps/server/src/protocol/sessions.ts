@@ -174,9 +174,26 @@ export class Sessions {
       if (session.channel === undefined) continue
       if (event.type === 'listChanged') {
         session.channel({ jsonrpc: '2.0', method: LIST_CHANGED[event.list] })
-      } else if (session.data.subscriptions.includes(event.uri)) {
-        session.channel({ jsonrpc: '2.0', method: RESOURCE_UPDATED, params: { uri: event.uri } })
+      } else if (session.bound) {
+        if (session.data.subscriptions.includes(event.uri)) session.channel({ jsonrpc: '2.0', method: RESOURCE_UPDATED, params: { uri: event.uri } })
+      } else {
+        void this.#deliverUpdate(session, event.uri)
       }
     }
+  }
+
+  /**
+   * A session reachable by id may have subscribed through another instance
+   * since this one last read it: its subscriptions are read afresh (a map
+   * lookup in memory; one round trip to a shared store).
+   */
+  async #deliverUpdate (session: Session, uri: string): Promise<void> {
+    try {
+      const data = await this.store.get(session.id)
+      if (data !== undefined) session.data = data
+    } catch {
+      // The store is unreachable: go by what this instance knows.
+    }
+    if (session.data.subscriptions.includes(uri)) session.channel?.({ jsonrpc: '2.0', method: RESOURCE_UPDATED, params: { uri } })
   }
 }

@@ -24,7 +24,7 @@ export interface StreamSettings {
   eventStore: EventStore
   /** Legacy streams whose request still runs, by stream id, for `Last-Event-ID` resumption. */
   liveStreams: Map<string, SseStream>
-  nextStreamId: () => number
+  nextStreamId: () => string
 }
 
 const kExchange = Symbol('mcp.exchange')

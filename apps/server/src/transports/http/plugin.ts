@@ -5,6 +5,7 @@
  * HTTP has (headers, sessions by id, streams) and hands the message to the
  * protocol core.
  */
+import { randomBytes } from 'node:crypto'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { WebsocketHandler } from '@fastify/websocket'
 import type { ServerResponse } from 'node:http'
@@ -82,6 +83,7 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
   /** Legacy SSE streams whose request is still running, for resumption by `Last-Event-ID`. */
   const liveStreams = new Map<string, SseStream>()
   let streamCounter = 0
+  const instanceTag = randomBytes(4).toString('hex')
   const cutOffs = new RateLimitedWarning()
   const flow: FlowLimits = {
     maxUnsentBytes: options.maxUnsentBytes,
@@ -94,7 +96,8 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
     sseRetryMs: options.sseRetryMs,
     eventStore,
     liveStreams,
-    nextStreamId: () => ++streamCounter
+    // Unique across instances sharing one event store: this instance's tag, then a counter.
+    nextStreamId: () => `${instanceTag}${(++streamCounter).toString(36)}`
   }
 
   // A large JSON answer the client does not read is dropped after the write timeout (its memory with it).
