@@ -7,11 +7,30 @@
  */
 import type { FastifyPluginAsync } from 'fastify'
 import t from 'tap'
-import { legacyInitialize, legacyRequest, LEGACY_VERSION, startTestServer, until, within, type TestServer } from '../../apps/server/src/testing/index.ts'
+import { legacyInitialize, legacyRequest, LEGACY_VERSION, startTestServer, until, within, deferred, type TestServer } from '../../apps/server/src/testing/index.ts'
 import { startRedis } from '../helpers/redis.ts'
+
+const started = deferred()
+const cancelled = deferred<string>()
 
 const plugin: FastifyPluginAsync = async (app) => {
   app.mcp.tool({ name: 'touch', description: 'Announces an update of memo://note', handler: () => { app.mcp.notifyResourceUpdated('memo://note'); return 'touched' } })
+  app.mcp.tool({
+    name: 'ask',
+    description: 'Asks the client for a name',
+    async handler (_args, ctx) {
+      const answer = await ctx.elicit({ message: 'Your name?', requestedSchema: { type: 'object', properties: { name: { type: 'string' } } } })
+      return `hello ${String(answer.content?.name)}`
+    }
+  })
+  app.mcp.tool({
+    name: 'wait',
+    description: 'Waits until cancelled',
+    handler: (_args, ctx) => new Promise((_resolve, reject) => {
+      started.resolve()
+      ctx.signal.addEventListener('abort', () => { cancelled.resolve(String((ctx.signal.reason as Error)?.message ?? ctx.signal.reason)); reject(ctx.signal.reason) })
+    })
+  })
   app.mcp.resource({ uri: 'memo://note', name: 'note', description: 'A note', read: () => ({ text: 'hello' }) })
 }
 
@@ -25,7 +44,7 @@ t.test('two instances share legacy sessions and change events through Redis', as
   const session = await legacyInitialize(a.url)
   const listed = await legacyRequest(b.url, session, 'tools/list')
   t.equal(listed.status, 200, 'a session opened on A is served by B')
-  t.match(listed.response, { result: { tools: [{ name: 'touch' }] } })
+  t.ok(listed.response.result.tools.some((tool: { name: string }) => tool.name === 'touch'), 'with the plugin\'s tools')
 
   // The session's GET stream is held on A; the update is published on B.
   const controller = new AbortController()
@@ -54,4 +73,62 @@ t.test('two instances share legacy sessions and change events through Redis', as
   t.pass('A ended the GET stream of the session deleted on B')
   const after = await legacyRequest(a.url, session, 'tools/list')
   t.equal(after.status, 404, 'the session is gone on A too')
+})
+
+/** Reads SSE events from a fetch Response as they come; `next(match)` resolves with the first JSON message matching. */
+function sseReader (res: Response) {
+  const messages: any[] = []
+  let buffer = ''
+  const done = (async () => {
+    const decoder = new TextDecoder()
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        buffer += decoder.decode(chunk)
+        let end: number
+        while ((end = buffer.indexOf('\n\n')) !== -1) {
+          const event = buffer.slice(0, end)
+          buffer = buffer.slice(end + 2)
+          const data = event.split('\n').filter((line) => line.startsWith('data:')).map((line) => line.slice(5).trim()).join('')
+          if (data !== '') messages.push(JSON.parse(data))
+        }
+      }
+    } catch {}
+  })()
+  return {
+    messages,
+    done,
+    async next (match: (message: any) => boolean, what: string): Promise<any> {
+      await until(() => messages.some(match), 10_000, what)
+      return messages.find(match)
+    }
+  }
+}
+
+t.test('a legacy client\'s answer or cancellation POSTed to another instance reaches the instance waiting for it', async (t) => {
+  const redis = await startRedis(t)
+  if (redis === undefined) return
+  const config = { redisUrl: redis.url, plugins: [{ plugin, name: 'memo' }] }
+  const a = await startTestServer(t, config)
+  const b = await startTestServer(t, config)
+  const session = await legacyInitialize(a.url, { elicitation: {} })
+  const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': session, 'mcp-protocol-version': LEGACY_VERSION }
+
+  const call = await fetch(a.url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'ask', arguments: {} } }) })
+  const stream = sseReader(call)
+  const question = await stream.next((m) => m.method === 'elicitation/create', 'the elicitation request')
+  const answered = await fetch(b.url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: question.id, result: { action: 'accept', content: { name: 'Ada' } } }) })
+  t.equal(answered.status, 202, 'B accepts the answer')
+  const result = await stream.next((m) => m.id === 7, 'the tool result')
+  t.match(result, { result: { content: [{ text: 'hello Ada' }] } }, 'the tool on A got the answer POSTed to B')
+  await stream.done
+
+  // The answer's headers come with its first message: the tool starting is the signal to cancel.
+  const waiting = fetch(a.url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 8, method: 'tools/call', params: { name: 'wait', arguments: {} } }) })
+  await within(started.promise, 10_000, 'the tool to start on A')
+  const cancel = await fetch(b.url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 8, reason: 'changed my mind' } }) })
+  t.equal(cancel.status, 202, 'B accepts the cancellation')
+  t.match(await within(cancelled.promise, 10_000, 'the cancellation on A'), /changed my mind/, 'the call on A was cancelled from B')
+  const waitStream = sseReader(await waiting)
+  await within(waitStream.done, 10_000, 'A to end the cancelled request\'s answer')
+  t.notOk(waitStream.messages.some((m) => m.id === 8), 'a cancelled request gets no answer')
 })

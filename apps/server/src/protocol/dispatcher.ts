@@ -7,6 +7,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Registry } from '../registry/registry.ts'
 import type { EventBus } from '../state/event-bus.ts'
 import type { SharedState } from '../state/index.ts'
+import type { RelayedMessage, SessionRelay } from '../state/session-relay.ts'
 import { Call, LOG_LEVELS, type TransportContext } from './call.ts'
 import type { CoreContext, CoreOptions } from './context.ts'
 import { Deadlines } from './deadlines.ts'
@@ -19,7 +20,7 @@ import { clip } from './log-values.ts'
 import { failureFrom, idOf, success, type JsonRpcResponse, type RequestId } from './jsonrpc.ts'
 import { methods, type MethodTable } from './methods/index.ts'
 import { RequestStateSealer } from './request-state.ts'
-import { Sessions, type Session } from './sessions.ts'
+import { Sessions, type InFlightCall, type Session } from './sessions.ts'
 import { LEGACY_VERSIONS, META, MODERN_VERSIONS } from './versions.ts'
 
 export type { CoreOptions } from './context.ts'
@@ -46,6 +47,7 @@ export class ProtocolCore implements CoreContext {
   readonly deadlines = new Deadlines()
   readonly #methods: MethodTable = methods
   #closing = false
+  readonly #relay: SessionRelay | undefined
   /** Resolvers of `drain()` waiting for the last call to end. */
   #idle: Array<() => void> = []
 
@@ -58,7 +60,7 @@ export class ProtocolCore implements CoreContext {
   /** `state`: the shared stores this core serves from (see state/index.ts). */
   constructor (
     registry: Registry,
-    state: Pick<SharedState, 'sessions' | 'events' | 'requestStates'>,
+    state: Pick<SharedState, 'sessions' | 'events' | 'requestStates' | 'relay'>,
     options: CoreOptions,
     logger: FastifyBaseLogger
   ) {
@@ -76,6 +78,8 @@ export class ProtocolCore implements CoreContext {
       resourceUpdated: (uri) => bus.publish({ type: 'resourceUpdated', uri })
     })
     bus.subscribe((event) => { sessions.deliver(event) })
+    this.#relay = state.relay
+    this.#relay?.listen((relayed) => { this.#relayed(relayed) })
   }
 
   get closing (): boolean {
@@ -216,26 +220,49 @@ export class ProtocolCore implements CoreContext {
 
   #notification (inbound: Inbound, tc: TransportContext): void {
     if (inbound.method !== 'notifications/cancelled') return
-    const requestId = inbound.params.requestId
     const inFlight = tc.inFlight ?? tc.session?.inFlight
+    if (this.#cancel(inbound.message, inFlight, tc.logger)) return
+    // Another instance may run the request (a legacy HTTP session behind a load balancer).
+    if (tc.inFlight === undefined && tc.session !== undefined) this.#relay?.send({ sessionId: tc.session.id, kind: 'cancel', message: inbound.message })
+  }
+
+  #cancel (message: Record<string, unknown>, inFlight: Map<RequestId, InFlightCall> | undefined, logger: FastifyBaseLogger): boolean {
+    const params = (message.params ?? {}) as Record<string, unknown>
+    const requestId = params.requestId
     const call = (typeof requestId === 'string' || typeof requestId === 'number') ? inFlight?.get(requestId) : undefined
-    if (call === undefined) return
-    const reason = typeof inbound.params.reason === 'string' ? inbound.params.reason : 'cancelled by the client'
-    tc.logger.debug({ requestId: clip(requestId), reason: clip(reason) }, 'request cancelled by the client')
+    if (call === undefined) return false
+    const reason = typeof params.reason === 'string' ? params.reason : 'cancelled by the client'
+    logger.debug({ requestId: clip(requestId), reason: clip(reason) }, 'request cancelled by the client')
     call.cancel(reason)
+    return true
   }
 
   /** A legacy client's answer to a server-to-client request (elicitation, sampling). */
   #response (inbound: Inbound, session: Session | undefined): void {
-    const pending = session?.pending.get(inbound.id as RequestId)
-    if (pending === undefined) return
-    const message = inbound.message
+    if (session === undefined) return
+    if (this.#answer(session, inbound.message)) return
+    // The request may wait on another instance: the client's POST went where the balancer sent it.
+    if (!session.bound) this.#relay?.send({ sessionId: session.id, kind: 'response', message: inbound.message })
+  }
+
+  /** A message relayed by another instance: taken only if this instance holds what it refers to. */
+  #relayed ({ sessionId, kind, message }: RelayedMessage): void {
+    const session = this.sessions.localSession(sessionId)
+    if (session === undefined || session.bound) return
+    if (kind === 'cancel') this.#cancel(message, session.inFlight, this.logger)
+    else this.#answer(session, message)
+  }
+
+  #answer (session: Session, message: Record<string, unknown>): boolean {
+    const pending = session.pending.get(message.id as RequestId)
+    if (pending === undefined) return false
     if (message.error !== undefined) {
       const error = message.error as { message?: string }
       pending.reject(clientAnsweredWithError(error.message ?? 'unknown'))
     } else {
       pending.resolve(message.result as Record<string, unknown>)
     }
+    return true
   }
 }
 

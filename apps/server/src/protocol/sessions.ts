@@ -4,11 +4,14 @@
  * notification channel, requests in flight, server-to-client requests waiting
  * for an answer), and the fan-out of change notifications to them.
  */
-import { randomUUID } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import type { ChangeEvent } from '../state/event-bus.ts'
 import type { SessionData, SessionRefusal, SessionStore } from '../state/session-store.ts'
 import type { JsonRpcMessage, RequestId } from './jsonrpc.ts'
 import { LIST_CHANGED, RESOURCE_UPDATED } from './notifications.ts'
+
+/** Tells this process's server-to-client request ids from those of other instances serving the same session. */
+const INSTANCE_TAG = randomBytes(3).toString('hex')
 
 /** A request in flight, as far as its session or connection needs to know it. */
 export interface InFlightCall {
@@ -51,8 +54,9 @@ export class Session {
     return this.data.id
   }
 
+  /** Unique across instances: the answer may be POSTed to another one, which relays it here by this id. */
   nextRequestId (): string {
-    return `s-${++this.#nextRequestId}`
+    return `s-${INSTANCE_TAG}-${++this.#nextRequestId}`
   }
 
   /** Ends everything local: in-flight calls are aborted, waiting requests rejected. */
@@ -161,6 +165,11 @@ export class Sessions {
       session.closers.clear()
       session.channel = undefined
     }
+  }
+
+  /** The session's state on this instance, if it has any (no store lookup). */
+  localSession (id: string): Session | undefined {
+    return this.#local.get(id)
   }
 
   /** Sessions with state on this instance (observability and tests). */

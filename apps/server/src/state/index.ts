@@ -9,6 +9,7 @@ import type { Limits } from '../config/schema.ts'
 import { MemoryEventBus, type EventBus } from './event-bus.ts'
 import { MemoryEventStore, type EventStore } from './event-store.ts'
 import { MemoryReplayGuard, type ReplayGuard } from './replay-guard.ts'
+import type { SessionRelay } from './session-relay.ts'
 import { MemorySessionStore, type SessionStore } from './session-store.ts'
 
 export interface SharedState {
@@ -16,6 +17,8 @@ export interface SharedState {
   events: EventBus
   streams: EventStore
   requestStates: ReplayGuard
+  /** Shared state only: carries a session's answers and cancellations to the instance waiting for them. */
+  relay?: SessionRelay
   close (): Promise<void>
 }
 

@@ -9,6 +9,7 @@ import { connectRedis } from './connection.ts'
 import { RedisEventBus } from './event-bus.ts'
 import { RedisEventStore } from './event-store.ts'
 import { RedisReplayGuard } from './replay-guard.ts'
+import { RedisSessionRelay } from './session-relay.ts'
 import { RedisSessionStore } from './session-store.ts'
 
 export interface RedisStateOptions {
@@ -32,14 +33,17 @@ export function createRedisState (limits: Limits, options: RedisStateOptions): S
   // As in memory: a resumable stream keeps its last 1000 events for 5 minutes.
   const streams = new RedisEventStore(redis, { prefix, maxEventsPerStream: 1000, ttlMs: 5 * 60_000 })
   const requestStates = new RedisReplayGuard(redis, prefix)
+  const relay = new RedisSessionRelay(redis, prefix)
   return {
     sessions,
     events,
     streams,
     requestStates,
+    relay,
     async close () {
       await sessions.close()
       await events.close()
+      await relay.close()
       await redis.close()
     }
   }
