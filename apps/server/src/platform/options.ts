@@ -36,6 +36,7 @@ const PlainOptionsSchema = Type.Object({
   }, { additionalProperties: false, default: {} }),
   /** Where `GET` answers the health check, under the prefix; false: no health route. */
   healthPath: Type.Union([Type.String({ pattern: '^/' }), Type.Literal(false)], { default: '/health' }),
+  readyPath: Type.Union([Type.String({ pattern: '^/' }), Type.Literal(false)], { default: '/ready' }),
   /** Key of the MRTR requestState HMAC ; random per process when absent. */
   stateSecret: Type.Optional(Type.String({ minLength: 1 })),
   limits: LimitsSchema
@@ -56,6 +57,8 @@ export interface McpPlatformOptions {
   auth?: Plain['auth']
   transports?: Partial<Plain['transports']>
   healthPath?: string | false
+  /** Readiness for load balancers: shared state and plugins' checks (default `/ready`; false: none). */
+  readyPath?: string | false
   stateSecret?: string
   limits?: Partial<Limits>
   /** Sessions, change events and SSE history (default: in memory, for one instance). */

@@ -12,6 +12,7 @@ import fp from 'fastify-plugin'
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync } from 'fastify'
 import { MCP_ERR_WEBSOCKET_TWICE } from '../errors.ts'
 import { healthRoutes } from '../ops/health.ts'
+import { readyRoutes } from '../ops/ready.ts'
 import { ProtocolCore } from '../protocol/dispatcher.ts'
 import { decorateRegistry } from '../registry/plugin.ts'
 import { Registry } from '../registry/registry.ts'
@@ -89,6 +90,7 @@ async function platform (app: FastifyInstance, input: McpPlatformOptions): Promi
     })
   })
   if (options.healthPath !== false) await app.register(healthRoutes, { core, path: options.healthPath })
+  if (options.readyPath !== false) await app.register(readyRoutes, { core, state, path: options.readyPath })
 
   // Shutdown never waits inside preClose (Fastify times those hooks with pluginTimeout): it starts
   // there, calls in flight keep their connections (and so the server) open until they end or the

@@ -102,6 +102,8 @@ export const tooManySubscriptions = (limit: number) =>
   invalidParams(`this session already subscribes to ${limit} resources, the most it may; unsubscribe from some first`)
 export const listenNeedsStream = () => error(ErrorCode.InvalidRequest,
   'subscriptions/listen needs a stream: send Accept: text/event-stream (HTTP) or use the WebSocket transport')
+export const stateUnavailable = () => retryable(ErrorCode.InternalError,
+  'The server\'s shared state (Redis) is unreachable; retry in a few seconds', 503, 2000)
 export const shuttingDown = (what: string) => error(ErrorCode.InternalError, `The server is shutting down; ${what}`, 503)
 
 // Handler outcomes (prompts, resources, completions, and the client's answers to input requests).

@@ -9,6 +9,7 @@ import type { ChangeEvent } from '../state/event-bus.ts'
 import type { SessionData, SessionRefusal, SessionStore } from '../state/session-store.ts'
 import type { JsonRpcMessage, RequestId } from './jsonrpc.ts'
 import { LIST_CHANGED, RESOURCE_UPDATED } from './notifications.ts'
+import { ProtocolError, stateUnavailable } from './errors.ts'
 
 /** Tells this process's server-to-client request ids from those of other instances serving the same session. */
 const INSTANCE_TAG = randomBytes(3).toString('hex')
@@ -88,7 +89,7 @@ export class Sessions {
   /** A new session reachable by id (HTTP), or the store's refusal. */
   async create (data: Omit<SessionData, 'id' | 'createdAt'>): Promise<Session | SessionRefusal> {
     const full: SessionData = { ...data, id: randomUUID(), createdAt: Date.now() }
-    const stored = await this.store.create(full)
+    const stored = await reach(this.store.create(full))
     if (stored !== true) return stored
     const session = new Session(full, false)
     this.#local.set(full.id, session)
@@ -107,31 +108,32 @@ export class Sessions {
   }
 
   async admit (session: Session): Promise<true | SessionRefusal> {
-    const stored = await this.store.create(session.data)
+    const stored = await reach(this.store.create(session.data))
     if (stored !== true) {
       this.#local.delete(session.id)
       session.end()
       return stored
     }
-    await this.store.hold(session.id, true)
+    await reach(this.store.hold(session.id, true))
     return true
   }
 
   /** An open notification stream keeps its session alive (and out of eviction) until it closes. */
   async hold (session: Session, held: boolean): Promise<void> {
-    await this.store.hold(session.id, held)
+    // Callers do not wait for this; a store that is down misses one hold, and the session may expire.
+    await this.store.hold(session.id, held).catch(() => {})
   }
 
   /** The connection of a connection-bound session closed, or a stored session ended elsewhere. */
   release (session: Session): void {
     this.#local.delete(session.id)
     session.end()
-    if (session.bound) void this.store.delete(session.id)
+    if (session.bound) this.store.delete(session.id).catch(() => {})
   }
 
   /** The session for an id, or undefined when it is unknown, expired or deleted (HTTP 404). */
   async get (id: string): Promise<Session | undefined> {
-    const data = await this.store.get(id)
+    const data = await reach(this.store.get(id))
     let session = this.#local.get(id)
     if (data === undefined) {
       // Ended where this instance could not hear it (another instance, a shared store's expiry): free what is local.
@@ -151,11 +153,11 @@ export class Sessions {
 
   async update (session: Session, patch: Partial<Omit<SessionData, 'id'>>): Promise<void> {
     session.data = { ...session.data, ...patch }
-    await this.store.update(session.id, patch)
+    await reach(this.store.update(session.id, patch))
   }
 
   async delete (id: string): Promise<boolean> {
-    return await this.store.delete(id)
+    return await reach(this.store.delete(id))
   }
 
   /** Ends every open notification stream (shutdown); sessions themselves stay in the store. */
@@ -204,5 +206,14 @@ export class Sessions {
       // The store is unreachable: go by what this instance knows.
     }
     if (session.data.subscriptions.includes(uri)) session.channel?.({ jsonrpc: '2.0', method: RESOURCE_UPDATED, params: { uri } })
+  }
+}
+
+/** A store that cannot be reached (Redis down) is a retryable 503 for the client, not an internal error. */
+async function reach<T> (operation: Promise<T>): Promise<T> {
+  try {
+    return await operation
+  } catch (error) {
+    throw error instanceof ProtocolError ? error : stateUnavailable()
   }
 }

@@ -83,6 +83,8 @@ export class Registry {
   readonly resources = new Map<string, RegisteredResource>()
   readonly templates = new Map<string, RegisteredTemplate>()
   readonly prompts = new Map<string, RegisteredPrompt>()
+  /** What `GET /ready` checks besides the platform's own state, by `<plugin>:<name>`. */
+  readonly readinessChecks = new Map<string, () => Promise<unknown>>()
 
   /** Sorted snapshots for the list methods, rebuilt lazily after a change. */
   #sorted: { tools?: RegisteredTool[], resources?: RegisteredResource[], templates?: RegisteredTemplate[], prompts?: RegisteredPrompt[] } = {}
@@ -95,7 +97,8 @@ export class Registry {
       resource: (definition) => this.addResource(owner, definition),
       resourceTemplate: (definition) => this.addTemplate(owner, definition as ResourceTemplateDefinition),
       prompt: (definition) => this.addPrompt(owner, definition as unknown as PromptDefinition),
-      notifyResourceUpdated: (uri) => this.notifyResourceUpdated(uri)
+      notifyResourceUpdated: (uri) => this.notifyResourceUpdated(uri),
+      readinessCheck: (name, check) => { this.readinessChecks.set(`${owner}:${name}`, check) }
     }
   }
 

@@ -257,4 +257,10 @@ export interface McpRegistry {
   prompt<A extends TObject>(definition: PromptDefinition<A>): Registration
   /** Tell subscribed clients that a resource's content changed. */
   notifyResourceUpdated (uri: string): void
+  /**
+   * A check `GET /ready` runs (e.g. "the database answers"): it resolves when
+   * the plugin can serve, and throws (or times out) when it cannot, so the load
+   * balancer sends traffic elsewhere until it recovers.
+   */
+  readinessCheck (name: string, check: () => Promise<unknown>): void
 }

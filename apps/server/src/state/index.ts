@@ -19,6 +19,8 @@ export interface SharedState {
   requestStates: ReplayGuard
   /** Shared state only: carries a session's answers and cancellations to the instance waiting for them. */
   relay?: SessionRelay
+  /** Resolves when the shared state is reachable (readiness); in memory, always. */
+  ping? (): Promise<void>
   close (): Promise<void>
 }
 

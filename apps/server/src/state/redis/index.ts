@@ -40,6 +40,9 @@ export function createRedisState (limits: Limits, options: RedisStateOptions): S
     streams,
     requestStates,
     relay,
+    async ping () {
+      await redis.command.ping()
+    },
     async close () {
       await sessions.close()
       await events.close()

@@ -12,7 +12,7 @@ import type { ServerResponse } from 'node:http'
 import type { Principal } from '../../registry/types.ts'
 import type { ProtocolCore } from '../../protocol/dispatcher.ts'
 import {
-  bodyTooLarge, headerMismatch, httpClientError, methodNotAllowed, notAcceptable, parseError, sessionIdRequired,
+  bodyTooLarge, headerMismatch, httpClientError, methodNotAllowed, notAcceptable, parseError, ProtocolError, sessionIdRequired,
   sessionNotFound, streamConflict, transportFailed, unsupportedMediaType, upgradeRequired, unsupportedVersionHeader, versionHeaderWithoutEnvelope
 } from '../../protocol/errors.ts'
 import type { JsonRpcMessage, RequestId } from '../../protocol/jsonrpc.ts'
@@ -126,6 +126,8 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
     if (error.statusCode !== undefined && error.statusCode < 500) {
       return sendError(reply, httpClientError(error.statusCode, error.message))
     }
+    // Already a wire error (the shared state unreachable, say): it says what to do.
+    if (error instanceof ProtocolError) return sendError(reply, error)
     request.log.error({ err: error }, 'MCP HTTP request failed')
     return sendError(reply, transportFailed())
   })
