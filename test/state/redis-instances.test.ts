@@ -24,6 +24,17 @@ const plugin: FastifyPluginAsync = async (app) => {
     }
   })
   app.mcp.tool({
+    name: 'count',
+    description: 'Progress 1 to 10, one every 100 ms, then "counted"',
+    async handler (_args, ctx) {
+      for (let i = 1; i <= 10; i++) {
+        ctx.progress(i, 10)
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+      return 'counted'
+    }
+  })
+  app.mcp.tool({
     name: 'wait',
     description: 'Waits until cancelled',
     handler: (_args, ctx) => new Promise((_resolve, reject) => {
@@ -131,4 +142,38 @@ t.test('a legacy client\'s answer or cancellation POSTed to another instance rea
   const waitStream = sseReader(await waiting)
   await within(waitStream.done, 10_000, 'A to end the cancelled request\'s answer')
   t.notOk(waitStream.messages.some((m) => m.id === 8), 'a cancelled request gets no answer')
+})
+
+t.test('a legacy stream broken on one instance resumes on another with Last-Event-ID, and nothing is lost', async (t) => {
+  const redis = await startRedis(t)
+  if (redis === undefined) return
+  const config = { redisUrl: redis.url, plugins: [{ plugin, name: 'memo' }] }
+  const a = await startTestServer(t, config)
+  const b = await startTestServer(t, config)
+  const session = await legacyInitialize(a.url)
+  const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': session, 'mcp-protocol-version': LEGACY_VERSION }
+
+  const controller = new AbortController()
+  const call = await fetch(a.url, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'count', arguments: {}, _meta: { progressToken: 'p' } } }),
+    signal: controller.signal
+  })
+  // Read the raw frames to know the last event id before the connection drops.
+  const reader = (call.body as ReadableStream<Uint8Array>).getReader()
+  let text = ''
+  while ((text.match(/notifications\/progress/g) ?? []).length < 3) text += new TextDecoder().decode((await reader.read()).value)
+  controller.abort()
+  const before = text.split('\n\n').filter((frame) => frame.includes('data:') && frame.includes('progress'))
+  const lastId = [...text.matchAll(/^id: (.+)$/gm)].at(-1)![1]
+  const seen = before.map((frame) => JSON.parse(frame.split('data:')[1]).params.progress as number)
+
+  const resumed = await fetch(b.url, { headers: { ...headers, 'last-event-id': lastId } })
+  t.equal(resumed.status, 200, 'B resumes the stream that A serves')
+  const rest = sseReader(resumed)
+  await within(rest.done, 10_000, 'the resumed stream to end with the response')
+  const after = rest.messages.filter((m) => m.method === 'notifications/progress').map((m) => m.params.progress as number)
+  t.same([...seen, ...after], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], `every progress event once, in order (${seen.length} before the break, ${after.length} after)`)
+  t.match(rest.messages.at(-1), { id: 9, result: { content: [{ text: 'counted' }] } }, 'then the response, followed from the store as A appended it')
 })

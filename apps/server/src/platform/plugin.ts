@@ -80,6 +80,7 @@ async function platform (app: FastifyInstance, input: McpPlatformOptions): Promi
       http: options.transports.http,
       bodyLimit: limits.bodyLimit,
       keepAliveMs: limits.sseKeepAliveMs,
+      resumeFollowMs: limits.toolTimeoutMs + limits.shutdownDrainMs,
       maxUnsentBytes: limits.httpMaxUnsentBytes,
       writeTimeoutMs: limits.writeTimeoutMs,
       streamQuota,

@@ -24,7 +24,8 @@ import { clientKeyOf } from '../client-key.ts'
 import type { StreamQuota } from '../stream-quota.ts'
 import { checkModernHeaders } from './headers.ts'
 import { HttpExchange, type StreamSettings } from './exchange.ts'
-import { SSE_HEADERS, SseStream, sseFrame, type FlowLimits } from './sse.ts'
+import { followStream } from './follow.ts'
+import { SseStream, type FlowLimits } from './sse.ts'
 import { errorHeaders, sendError, statusOf } from './status.ts'
 
 export interface HttpTransportOptions {
@@ -35,6 +36,8 @@ export interface HttpTransportOptions {
   bodyLimit: number
   /** Interval of SSE keep-alive comments; 0 disables them. */
   keepAliveMs: number
+  /** How long a resumed stream whose request runs on another instance is followed. */
+  resumeFollowMs: number
   /** Bytes a client may leave unread on a stream before it is cut off. */
   maxUnsentBytes: number
   /** How long a response's writes may stall before the connection is cut off. */
@@ -239,7 +242,7 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
         const found = await eventStore.after(lastEventId)
         if (found !== undefined && found.streamId.startsWith(`${session.id}_`)) {
           reply.hijack()
-          resume(reply.raw, session, found.streamId, found.events)
+          resume(reply.raw, session, lastEventId, found.streamId, found.events)
           return
         }
       }
@@ -269,16 +272,20 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
   })
 
   /** Replays what a client missed on a broken stream, then continues it live if its request still runs. */
-  function resume (raw: ServerResponse, session: Session, streamId: string, events: Array<{ id: string, message: unknown }>) {
+  function resume (raw: ServerResponse, session: Session, lastEventId: string, streamId: string, events: Array<{ id: string, message: unknown }>) {
     const live = liveStreams.get(streamId)
     if (live !== undefined) {
       live.attach(raw, events)
       return
     }
-    // The request already finished: the replay holds everything, including its response.
-    raw.writeHead(200, { ...SSE_HEADERS, 'mcp-session-id': session.id })
-    for (const event of events) raw.write(sseFrame(event.id, event.message))
-    raw.end()
+    // Not running here: finished (the replay holds its response), or running on another instance.
+    followStream(raw, lastEventId, events, {
+      store: eventStore,
+      headers: { 'mcp-session-id': session.id },
+      pollMs: 250,
+      followMs: options.resumeFollowMs,
+      keepAliveMs: options.keepAliveMs
+    })
   }
 
   app.delete(options.path, async (request, reply) => {
