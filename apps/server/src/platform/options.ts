@@ -37,6 +37,7 @@ const PlainOptionsSchema = Type.Object({
   /** Where `GET` answers the health check, under the prefix; false: no health route. */
   healthPath: Type.Union([Type.String({ pattern: '^/' }), Type.Literal(false)], { default: '/health' }),
   readyPath: Type.Union([Type.String({ pattern: '^/' }), Type.Literal(false)], { default: '/ready' }),
+  metricsPath: Type.Union([Type.String({ pattern: '^/' }), Type.Literal(false)], { default: '/metrics' }),
   /** Key of the MRTR requestState HMAC ; random per process when absent. */
   stateSecret: Type.Optional(Type.String({ minLength: 1 })),
   limits: LimitsSchema
@@ -59,6 +60,8 @@ export interface McpPlatformOptions {
   healthPath?: string | false
   /** Readiness for load balancers: shared state and plugins' checks (default `/ready`; false: none). */
   readyPath?: string | false
+  /** Prometheus metrics (default `/metrics`; false: none, and nothing is measured). */
+  metricsPath?: string | false
   stateSecret?: string
   limits?: Partial<Limits>
   /** Sessions, change events and SSE history (default: in memory, for one instance). */

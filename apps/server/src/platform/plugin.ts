@@ -13,6 +13,8 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync } from 'fas
 import { MCP_ERR_WEBSOCKET_TWICE } from '../errors.ts'
 import { healthRoutes } from '../ops/health.ts'
 import { readyRoutes } from '../ops/ready.ts'
+import { metricsRoutes, PlatformMetrics } from '../ops/metrics.ts'
+import { methods } from '../protocol/methods/index.ts'
 import { ProtocolCore } from '../protocol/dispatcher.ts'
 import { decorateRegistry } from '../registry/plugin.ts'
 import { Registry } from '../registry/registry.ts'
@@ -42,7 +44,10 @@ async function platform (app: FastifyInstance, input: McpPlatformOptions): Promi
   const ownsState = typeof options.state !== 'object'
 
   const registry = new Registry()
+  const metrics = options.metricsPath === false ? undefined : new PlatformMetrics(methods.keys(), () => registry.tools)
+  if (metrics !== undefined) state.onError?.(() => metrics.redisErrors.inc())
   const core = new ProtocolCore(registry, state, {
+    observer: metrics,
     serverInfo: options.serverInfo,
     instructions: options.instructions,
     handlerTimeoutMs: limits.toolTimeoutMs,
@@ -92,6 +97,10 @@ async function platform (app: FastifyInstance, input: McpPlatformOptions): Promi
   })
   if (options.healthPath !== false) await app.register(healthRoutes, { core, path: options.healthPath })
   if (options.readyPath !== false) await app.register(readyRoutes, { core, state, path: options.readyPath })
+  if (metrics !== undefined && options.metricsPath !== false) {
+    metrics.watch({ core, openStreams: () => streamQuota.open, openSockets: () => websocket?.connections.size ?? 0 })
+    await app.register(metricsRoutes, { metrics, path: options.metricsPath })
+  }
 
   // Shutdown never waits inside preClose (Fastify times those hooks with pluginTimeout): it starts
   // there, calls in flight keep their connections (and so the server) open until they end or the

@@ -24,6 +24,27 @@ export interface CoreOptions {
   requestStateTtlMs: number
   /** Caps on what a client may make the server keep (see the limits table). */
   budgets: Budgets
+  /** Told of every request when it ends (metrics, traces); unset costs nothing. */
+  observer?: RequestObserver
+}
+
+export type RequestOutcome = 'ok' | 'error' | 'tool_error' | 'cancelled'
+
+/** One finished request, as metrics and traces see it. */
+export interface FinishedRequest {
+  method: string
+  era: 'modern' | 'legacy'
+  transport: 'http' | 'websocket'
+  /** `tools/call`: the tool's name as the client gave it. */
+  tool: string | undefined
+  outcome: RequestOutcome
+  /** The JSON-RPC error code when the outcome is `error`. */
+  errorCode: number | undefined
+  durationMs: number
+}
+
+export interface RequestObserver {
+  requestEnded (request: FinishedRequest): void
 }
 
 export interface Budgets {

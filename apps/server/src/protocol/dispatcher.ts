@@ -9,7 +9,7 @@ import type { EventBus } from '../state/event-bus.ts'
 import type { SharedState } from '../state/index.ts'
 import type { RelayedMessage, SessionRelay } from '../state/session-relay.ts'
 import { Call, LOG_LEVELS, type TransportContext } from './call.ts'
-import type { CoreContext, CoreOptions } from './context.ts'
+import type { CoreContext, CoreOptions, FinishedRequest } from './context.ts'
 import { Deadlines } from './deadlines.ts'
 import {
   clientAnsweredWithError, duplicateRequestId, internalError, invalidEnvelope, methodNotFound, noSession, ProtocolError,
@@ -124,7 +124,9 @@ export class ProtocolCore implements CoreContext {
     }
     const entry = this.#methods.get(call.method)
     if (entry === undefined || (entry.era !== 'both' && entry.era !== call.era)) {
-      return this.#failed(id, inbound, unknownMethod(call))
+      const failed = this.#failed(id, inbound, unknownMethod(call))
+      this.options.observer?.requestEnded(finished(call, failed, 0))
+      return failed
     }
 
     const inFlight = tc.inFlight ?? tc.session?.inFlight
@@ -133,15 +135,19 @@ export class ProtocolCore implements CoreContext {
     this.calls.add(call)
     inFlight?.set(id, call)
     tc.call = call
+    const observer = this.options.observer
+    const started = observer === undefined ? 0 : performance.now()
+    let outcome: Outcome = NOTHING
     try {
       const result = await entry.handler(this, call)
       if (call.cancelledByClient || result === undefined) return NOTHING
       if (call.era === 'modern') this.#stamp(result)
-      return { response: success(id, result) }
+      return (outcome = { response: success(id, result) })
     } catch (error) {
       if (call.cancelledByClient) return NOTHING
-      return this.#failed(id, inbound, error)
+      return (outcome = this.#failed(id, inbound, error))
     } finally {
+      if (observer !== undefined) observer.requestEnded(finished(call, outcome, performance.now() - started))
       call.done = true
       this.calls.delete(call)
       if (inFlight?.get(id) === call) inFlight.delete(id)
@@ -263,6 +269,20 @@ export class ProtocolCore implements CoreContext {
       pending.resolve(message.result as Record<string, unknown>)
     }
     return true
+  }
+}
+
+function finished (call: Call, outcome: Outcome, durationMs: number): FinishedRequest {
+  const result = outcome.response !== undefined && 'result' in outcome.response ? outcome.response.result as Record<string, unknown> : undefined
+  const name = call.method === 'tools/call' ? call.params.name : undefined
+  return {
+    method: call.method,
+    era: call.era,
+    transport: call.tc.transport,
+    tool: typeof name === 'string' ? name : undefined,
+    outcome: call.cancelledByClient ? 'cancelled' : outcome.error !== undefined ? 'error' : result?.isError === true ? 'tool_error' : 'ok',
+    errorCode: outcome.error?.code,
+    durationMs
   }
 }
 

@@ -21,6 +21,8 @@ export interface SharedState {
   relay?: SessionRelay
   /** Resolves when the shared state is reachable (readiness); in memory, always. */
   ping? (): Promise<void>
+  /** Shared state only: called on each connection error (counted by the metrics). */
+  onError? (listener: (error: Error) => void): void
   close (): Promise<void>
 }
 

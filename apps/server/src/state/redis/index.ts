@@ -21,7 +21,14 @@ export interface RedisStateOptions {
 
 export function createRedisState (limits: Limits, options: RedisStateOptions): SharedState {
   const prefix = options.prefix ?? 'mcp:'
-  const redis = connectRedis({ url: options.url, onError: options.onError })
+  const errorListeners: Array<(error: Error) => void> = []
+  const redis = connectRedis({
+    url: options.url,
+    onError: (error) => {
+      options.onError?.(error)
+      for (const listener of errorListeners) listener(error)
+    }
+  })
   const sessions = new RedisSessionStore(redis, {
     prefix,
     idleTimeoutMs: limits.sessionIdleMs,
@@ -40,6 +47,9 @@ export function createRedisState (limits: Limits, options: RedisStateOptions): S
     streams,
     requestStates,
     relay,
+    onError (listener) {
+      errorListeners.push(listener)
+    },
     async ping () {
       await redis.command.ping()
     },
