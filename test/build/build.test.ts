@@ -63,9 +63,9 @@ async function startCompiled (t: Test): Promise<string> {
     return await res.json() as { result?: { isError?: boolean, structuredContent?: Record<string, unknown> } }
   }
   t.match(await call('calculate', { expression: '2 * (3 + 4) ^ 2' }), { result: { structuredContent: { result: 98 } } }, 'calculate computes')
-  // The embedded database runs in worker threads started from the compiled dist/drivers/sqljs-worker.js.
+  // The embedded database runs in child processes started from the compiled dist/drivers/sqlite-child.js.
   const tables = await call('db_list_tables', {})
-  t.notOk(tables.result?.isError, 'db_list_tables answers (SQLite workers and migrations from dist)')
+  t.notOk(tables.result?.isError, 'db_list_tables answers (SQLite processes and migrations from dist)')
   t.match(JSON.stringify(tables.result), /customers/)
 
   child.kill('SIGTERM')
@@ -84,7 +84,7 @@ t.test('tsc -b compiles every workspace to dist, with declarations and source ma
       t.ok(existsSync(join(workspace, file)), `${workspace.slice(ROOT.length)}/${file}`)
     }
   }
-  t.ok(existsSync(join(ROOT, 'plugins/db/dist/drivers/sqljs-worker.js')), 'dist mirrors src: the db worker sits next to its driver')
+  t.ok(existsSync(join(ROOT, 'plugins/db/dist/drivers/sqlite-child.js')), 'dist mirrors src: the db child process sits next to its driver')
 })
 
 t.test('every package export has a source entry and compiled targets that exist', async (t) => {
