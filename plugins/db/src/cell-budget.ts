@@ -9,6 +9,15 @@ import { toJsonValue, type Cell } from './format.ts'
 /** No one cell carries more than this; a bigger one is cut (text) or summarized (blob) before it is copied on. */
 export const MAX_CELL_BYTES = 65_536
 
+/** A blob known only by its size (PostgreSQL's raw bytea text, too big to decode): always summarized. */
+export class BlobSize {
+  readonly byteLength: number
+
+  constructor (byteLength: number) {
+    this.byteLength = byteLength
+  }
+}
+
 export class CellBudget {
   #left: number
   /** A cell was cut or rows were left out. */
@@ -39,7 +48,7 @@ export class CellBudget {
 function cappedCell (value: unknown, room: number): { cell: Cell, bytes: number, cut: boolean } {
   const cap = Math.max(0, Math.min(MAX_CELL_BYTES, room))
   // A blob becomes hex: two characters a byte, plus the `\x`.
-  if (value instanceof Uint8Array && value.byteLength * 2 + 2 > cap) {
+  if (value instanceof BlobSize || (value instanceof Uint8Array && value.byteLength * 2 + 2 > cap)) {
     const summary = `<blob ${value.byteLength} bytes>`
     return { cell: summary, bytes: summary.length, cut: true }
   }
