@@ -6,9 +6,13 @@
  * (argv[2]) is opened read-only (sqlite-engine.ts); answers go back over IPC.
  */
 import type { DatabaseSync } from 'node:sqlite'
+import type { QueryResult } from '../driver.ts'
 import { describeTable, listTables } from './sqlite-catalog.ts'
 import { openReadOnly, rowObjects, runQuery, sqliteVersion } from './sqlite-engine.ts'
 import type { ChildRequest, ChildResponse, ChildStatus } from './sqlite-protocol.ts'
+
+/** `gc`, exposed by the driver's `--expose-gc`. */
+const collectGarbage = (globalThis as { gc?: () => void }).gc
 
 const send = (message: ChildStatus | ChildResponse): void => { process.send?.(message) }
 
@@ -35,7 +39,13 @@ process.on('disconnect', () => process.exit(0))
 let db: DatabaseSync
 try {
   db = openReadOnly(String(process.argv[2]))
-  process.on('message', (request: ChildRequest) => send(handle(db, request)))
+  process.on('message', (request: ChildRequest) => {
+    const response = handle(db, request)
+    send(response)
+    // A cut result may have read huge values (a 60 MB blob is copied out of SQLite before it can be measured):
+    // free them now rather than at V8's leisure, so the process's RSS, which the watchdog reads, falls back.
+    if (response.ok && request.op === 'query' && (response.result as QueryResult).truncated) collectGarbage?.()
+  })
   send({ type: 'ready', sqliteVersion: sqliteVersion(db) })
 } catch (error) {
   send({ type: 'failed', message: error instanceof Error ? error.message : String(error) })

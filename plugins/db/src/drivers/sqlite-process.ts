@@ -40,7 +40,7 @@ export class SqliteProcess {
     this.#limitBytes = options.memoryLimitMb * 1024 * 1024
     this.#child = fork(fileURLToPath(moduleUrl), [options.path], {
       // Not the parent's flags (test runners add their own); V8's heap capped too.
-      execArgv: [`--max-old-space-size=${options.memoryLimitMb}`, '--disable-warning=ExperimentalWarning'],
+      execArgv: [`--max-old-space-size=${options.memoryLimitMb}`, '--expose-gc', '--disable-warning=ExperimentalWarning'],
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc']
     })
