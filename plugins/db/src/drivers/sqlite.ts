@@ -44,8 +44,8 @@ const RESTART_INTERVAL_MS = 500
 export const kProcesses = Symbol('processes')
 
 interface Slot {
-  /** The slot's process, or the replacement the throttle has not started yet. */
-  process: Promise<SqliteProcess>
+  /** The slot's process, or the replacement the throttle has not started yet; undefined until the slot is first needed. */
+  process: Promise<SqliteProcess> | undefined
   /** The last process started, for close(). */
   current: SqliteProcess | undefined
   busy: boolean
@@ -75,20 +75,21 @@ export class SqliteDriver implements Driver {
     this.#demo = demo
     this.kind = options.source.kind
     this.#throttle = new RestartThrottle(options.poolSize, RESTART_INTERVAL_MS)
-    this.#slots = Array.from({ length: options.poolSize }, () => {
-      const slot: Slot = { process: Promise.resolve(undefined as never), current: undefined, busy: false }
-      slot.process = Promise.resolve(this.#spawn(slot))
-      return slot
-    })
+    this.#slots = Array.from({ length: options.poolSize }, () => ({ process: undefined, current: undefined, busy: false }))
   }
 
-  /** Starts every process; rejects (and stops them) if the file cannot be opened. */
+  /**
+   * Starts the first process and waits until it has the file open; rejects if it cannot. The other slots start
+   * their process when first needed: an idle server runs one, and starts faster.
+   */
   static async open (options: SqliteDriverOptions): Promise<SqliteDriver> {
     const demo = options.source.kind === 'embedded' ? await buildDemoFile(options.source.migrations) : undefined
     const driver = new SqliteDriver(options, demo?.path ?? (options.source as { path: string }).path, demo)
     try {
-      const versions = await Promise.all(driver.#slots.map(async (slot) => await (await slot.process).ready))
-      driver.dialect = `SQLite ${versions[0]}`
+      const first = driver.#slots[0]
+      const engine = driver.#spawn(first)
+      first.process = Promise.resolve(engine)
+      driver.dialect = `SQLite ${await engine.ready}`
     } catch (error) {
       await driver.close()
       throw error
@@ -202,8 +203,9 @@ export class SqliteDriver implements Driver {
     }
   }
 
-  /** The slot's process once it is open; one that failed to open (the file was gone) is started again. */
+  /** The slot's process once it is open, started now if the slot never had one; one that failed to open (the file was gone) is started again. */
   async #live (slot: Slot): Promise<SqliteProcess> {
+    slot.process ??= Promise.resolve(this.#spawn(slot))
     const engine = await slot.process
     try {
       await engine.ready
@@ -224,7 +226,8 @@ export class SqliteDriver implements Driver {
   }
 
   #acquire (signal: AbortSignal | undefined): Promise<Slot> {
-    const free = this.#slots.find((s) => !s.busy)
+    // A slot with a process first; a slot that never had one starts it.
+    const free = this.#slots.find((s) => !s.busy && s.process !== undefined) ?? this.#slots.find((s) => !s.busy)
     if (free !== undefined) {
       free.busy = true
       return Promise.resolve(free)
