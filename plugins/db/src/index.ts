@@ -46,6 +46,8 @@ const db: FastifyPluginAsync<DbOptions> = async (app, opts) => {
   // Completion has no ctx: its table lookups count against one shared key, so they cannot crowd out the pool either.
   const tableNames = async (): Promise<string[]> =>
     (await use(COMPLETION_CLIENT, AbortSignal.timeout(config.queueTimeoutMs + config.statementTimeoutMs), (signal) => driver.listTables({ signal }))).map((t) => t.name)
+  /** Completion is a hint: a busy or unreachable database suggests nothing rather than failing the request. */
+  const suggest = async (value: string): Promise<string[]> => matching(await tableNames().catch(() => []), value)
 
   app.mcp.tool({
     name: 'db_query',
@@ -100,7 +102,7 @@ const db: FastifyPluginAsync<DbOptions> = async (app, opts) => {
     title: 'Table schema',
     description: `The columns, keys and indexes of a table or view in the ${driver.dialect} database.`,
     mimeType: 'text/plain',
-    complete: { table: async (value) => matching(await tableNames(), value) },
+    complete: { table: suggest },
     async read (_uri, { table }, ctx) {
       const found = await use(ctx.client, ctx.signal, (signal) => driver.describeTable(table, { signal }), ctx.logger)
       if (found === undefined) throw await noSuchTable(tableNames, table)
@@ -113,7 +115,7 @@ const db: FastifyPluginAsync<DbOptions> = async (app, opts) => {
     title: 'Explore the database',
     description: 'Start exploring the database: what it holds, its tables and how they relate, optionally around a topic.',
     arguments: ExploreArguments,
-    complete: { topic: async (value) => matching(await tableNames(), value) },
+    complete: { topic: suggest },
     async handler ({ topic }, ctx) {
       const tables = await use(ctx.client, ctx.signal, (signal) => driver.listTables({ signal }), ctx.logger)
       return {

@@ -15,7 +15,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 forEachDatabase(t, async (t, database) => {
   const open = async (t: Test, options: DbOptions) => {
     const app = await buildTestApp(t, { plugins: [{ plugin: db, options: { ...database.options, ...options } }] })
-    return (address: string) => {
+    const as = (address: string) => {
       const client = createInjectClient(app, { remoteAddress: address })
       return async (sql: string): Promise<{ ms: number, text: string, isError: boolean, rows?: unknown[][] }> => {
         const started = performance.now()
@@ -23,6 +23,8 @@ forEachDatabase(t, async (t, database) => {
         return { ms: Math.round(performance.now() - started), text: result.content[0].text, isError: result.isError === true, rows: result.structuredContent?.rows }
       }
     }
+    as.complete = (value: string) => createInjectClient(app).complete({ type: 'ref/resource', uri: 'db://tables/{table}' }, { name: 'table', value })
+    return as
   }
 
   t.test('six endless CTEs from one client: it gets two, another client is answered', async (t) => {
@@ -52,6 +54,8 @@ forEachDatabase(t, async (t, database) => {
     t.equal(full.isError, true)
     t.match(full.text, /The database queue is full \(1 queries waiting for 2 connections\)\. Retry in a few seconds/)
     t.comment(`queue full: refused in ${full.ms} ms`)
+    const completion = await as.complete('ord')
+    t.same(completion.completion.values, [], 'completion with the queue full suggests nothing, and does not fail')
     const waited = await waiting
     t.equal(waited.isError, true)
     t.match(waited.text, /The query waited 500 ms for a free database connection and was not run/)
