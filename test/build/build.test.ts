@@ -1,7 +1,7 @@
 /**
  * The compiled build: `tsc -b` compiles every workspace to its `dist/`, the
  * packages' exports point at files that exist, and `npm start`'s script runs
- * the compiled server (the embedded SQLite workers included), rebuilding
+ * the compiled server (the embedded SQLite processes included), rebuilding
  * first when a source is newer than the last build.
  */
 import { spawn } from 'node:child_process'

@@ -1,6 +1,6 @@
 /**
  * The db plugin: read-only SQL for a model, over the embedded demo database
- * (SQLite in WebAssembly, the default), a SQLite file, or PostgreSQL.
+ * (SQLite through node:sqlite, the default), a SQLite file, or PostgreSQL.
  *
  * Tools: db_query, db_list_tables, db_describe_table. Resource template:
  * db://tables/{table} (a table's schema, with completion on the name).
