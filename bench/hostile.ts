@@ -23,6 +23,37 @@ function rssMb (pid: number): number {
   return Math.round(Number(line.split(/\s+/)[1]) / 1024)
 }
 
+/** The server's child processes (the db plugin's SQLite processes). */
+function childrenOf (pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter((x) => x !== '').map(Number)
+  } catch {
+    return []
+  }
+}
+
+/** RSS of the server and of its child processes together. */
+function treeRssMb (pid: number): number {
+  return childrenOf(pid).reduce((sum, child) => { try { return sum + rssMb(child) } catch { return sum } }, rssMb(pid))
+}
+
+/** CPU seconds used by the server, its live children and its reaped children (cutime/cstime). */
+function treeCpuSeconds (pid: number): number {
+  const ticks = (p: number, reaped: boolean): number => {
+    try {
+      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ')
+      // utime, stime, cutime, cstime are fields 14-17 of stat, 12-15 after the ") ".
+      return Number(fields[11]) + Number(fields[12]) + (reaped ? Number(fields[13]) + Number(fields[14]) : 0)
+    } catch {
+      return 0
+    }
+  }
+  return (ticks(pid, true) + childrenOf(pid).reduce((sum, child) => sum + ticks(child, false), 0)) / 100
+}
+
+/** `db: restarting a SQLite process` lines the server has logged. */
+let dbRestarts = 0
+
 async function startServer (): Promise<{ url: string, pid: number, stop: () => void }> {
   const child = spawn(process.execPath, ['scripts/start.mjs'], { cwd: ROOT, env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', MCP_STATE_SECRET: 'hostile-bench' }, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
@@ -37,11 +68,11 @@ async function startServer (): Promise<{ url: string, pid: number, stop: () => v
     child.once('exit', (code) => reject(new Error(`server exited ${code}: ${output}`)))
   })
   child.stdout.removeAllListeners('data')
-  child.stdout.resume()
+  child.stdout.on('data', (chunk: Buffer) => { dbRestarts += chunk.toString().split('db: restarting a SQLite process').length - 1 })
   return { url, pid: child.pid as number, stop: () => child.kill('SIGTERM') }
 }
 
-function post (url: string, method: string, params: Record<string, unknown>, options: { dispatcher?: Agent, name?: string } = {}) {
+function post (url: string, method: string, params: Record<string, unknown>, options: { dispatcher?: Agent, name?: string, signal?: AbortSignal } = {}) {
   return fetch(url, {
     method: 'POST',
     headers: {
@@ -52,7 +83,8 @@ function post (url: string, method: string, params: Record<string, unknown>, opt
       ...(options.name !== undefined ? { 'mcp-name': options.name } : {})
     },
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { ...params, _meta: META } }),
-    dispatcher: options.dispatcher
+    dispatcher: options.dispatcher,
+    signal: options.signal
   } as RequestInit)
 }
 
@@ -100,6 +132,37 @@ function nonReader (url: string, method: string, params: Record<string, unknown>
     })
     socket.on('error', () => {})
   })
+}
+
+const ENDLESS = 'with recursive r(n) as (select 1 union all select n + 1 from r) select count(*) from r'
+let serverPid = 0
+
+async function selectOne (url: string, dispatcher?: Agent): Promise<string> {
+  const started = performance.now()
+  const res = await post(url, 'tools/call', { name: 'db_query', arguments: { sql: 'select 1 as one' } }, { name: 'db_query', dispatcher })
+  const body = await res.json() as { result?: { isError?: boolean, content?: Array<{ text: string }> } }
+  const ms = Math.round(performance.now() - started)
+  return body.result?.isError === true ? `tool error in ${ms} ms "${body.result.content?.[0].text.slice(0, 90)}…"` : `rows in ${ms} ms`
+}
+
+/** Six endless CTEs (from one address, or one each), then another client's select 1: what each got. */
+async function starve (url: string, addressOf: (i: number) => string | undefined): Promise<string> {
+  const agents = Array.from({ length: 6 }, (_, i) => { const address = addressOf(i); return address === undefined ? undefined : new Agent({ localAddress: address }) })
+  const outcomes = new Map<string, number>()
+  const hogs = agents.map(async (dispatcher) => {
+    const res = await post(url, 'tools/call', { name: 'db_query', arguments: { sql: ENDLESS } }, { name: 'db_query', dispatcher })
+    const body = await res.json() as { result?: { content?: Array<{ text: string }> } }
+    const text = body.result?.content?.[0].text ?? ''
+    const key = /per client/.test(text) ? 'refused (per-client cap)' : /queue is full/.test(text) ? 'refused (queue full)' : /waited/.test(text) ? 'queue wait limit' : /statement time limit/.test(text) ? 'statement time limit' : text.slice(0, 40)
+    outcomes.set(key, (outcomes.get(key) ?? 0) + 1)
+  })
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  const other = new Agent({ localAddress: '127.0.0.4' })
+  const answer = await selectOne(url, other)
+  await Promise.all(hogs)
+  await other.close()
+  for (const agent of agents) await agent?.close()
+  return `select 1: ${answer}; the CTEs: ${[...outcomes].map(([key, count]) => `${count} × ${key}`).join(', ')}`
 }
 
 const until = (seconds: number) => { const end = Date.now() + seconds * 1000; return () => Date.now() < end }
@@ -188,30 +251,50 @@ const scenarios: Array<{ name: string, run: (url: string) => Promise<string> }> 
     }
   },
   {
-    name: '6 endless recursive CTEs, then another client\'s select 1',
+    name: '6 endless recursive CTEs from one client, then another client\'s select 1',
     async run (url) {
-      const endless = 'with recursive r(n) as (select 1 union all select n + 1 from r) select count(*) from r'
-      const hogs = Array.from({ length: 6 }, async () => await (await post(url, 'tools/call', { name: 'db_query', arguments: { sql: endless } }, { name: 'db_query' })).json())
-      await new Promise((resolve) => setTimeout(resolve, 300))
+      return await starve(url, () => undefined)
+    }
+  },
+  {
+    name: '6 endless recursive CTEs from 6 addresses, then another client\'s select 1',
+    async run (url) {
+      return await starve(url, (i) => `127.0.1.${i + 1}`)
+    }
+  },
+  {
+    name: '40 endless db_query calls whose connections drop after 150 ms, one after another',
+    async run (url) {
+      const restartsBefore = dbRestarts
+      const cpuBefore = treeCpuSeconds(serverPid)
       const started = performance.now()
-      const other = new Agent({ localAddress: '127.0.0.4' })
-      const res = await post(url, 'tools/call', { name: 'db_query', arguments: { sql: 'select 1 as one' } }, { name: 'db_query', dispatcher: other })
-      const body = await res.json() as { result?: { isError?: boolean, content?: Array<{ text: string }> } }
-      const ms = Math.round(performance.now() - started)
-      await Promise.all(hogs)
-      await other.close()
-      return `select 1 answered in ${ms} ms: ${body.result?.isError === true ? `tool error "${body.result.content?.[0].text.slice(0, 120)}"` : 'rows'}`
+      let dropped = 0
+      for (let i = 0; i < 40; i++) {
+        try {
+          const res = await post(url, 'tools/call', { name: 'db_query', arguments: { sql: ENDLESS } }, { name: 'db_query', signal: AbortSignal.timeout(150) })
+          await res.arrayBuffer()
+        } catch {
+          dropped++
+        }
+      }
+      // The restarts the drops caused happen just after: count them too.
+      await new Promise((resolve) => setTimeout(resolve, 2000))
+      const seconds = (performance.now() - started) / 1000
+      const cpu = treeCpuSeconds(serverPid) - cpuBefore
+      return `${dropped} dropped; ${dbRestarts - restartsBefore} SQLite process restarts; server and db processes ${Math.round(cpu * 100 / seconds)} % CPU over ${seconds.toFixed(1)} s; a select 1 after: ${await selectOne(url)}`
     }
   }
 ]
 
 const server = await startServer()
-console.log(`server ${server.url} (pid ${server.pid}), RSS at start ${rssMb(server.pid)} MB, node ${process.version}\n`)
-console.log('| scenario | what the hostile client got | peak RSS (MB) | unrelated calculate: calls, failures, p99 ms |')
+serverPid = server.pid
+console.log(`server ${server.url} (pid ${server.pid}), RSS at start ${rssMb(server.pid)} MB (with its db processes ${treeRssMb(server.pid)} MB), node ${process.version}\n`)
+console.log('| scenario | what the hostile client got | peak RSS (MB): server / with db processes | unrelated calculate: calls, failures, p99 ms |')
 console.log('|---|---|---:|---|')
 for (const scenario of scenarios) {
   let peak = rssMb(server.pid)
-  const sampler = setInterval(() => { try { peak = Math.max(peak, rssMb(server.pid)) } catch {} }, 100)
+  let peakTree = treeRssMb(server.pid)
+  const sampler = setInterval(() => { try { peak = Math.max(peak, rssMb(server.pid)); peakTree = Math.max(peakTree, treeRssMb(server.pid)) } catch {} }, 100)
   const watch = bystander(server.url)
   let outcome: string
   try {
@@ -223,7 +306,7 @@ for (const scenario of scenarios) {
   clearInterval(sampler)
   let alive = true
   try { process.kill(server.pid, 0) } catch { alive = false }
-  console.log(`| ${scenario.name} | ${outcome}${alive ? '' : ' — SERVER DIED'} | ${peak} | ${calls.calls}, ${calls.failures}, ${calls.p99} |`)
+  console.log(`| ${scenario.name} | ${outcome}${alive ? '' : ' — SERVER DIED'} | ${peak} / ${peakTree} | ${calls.calls}, ${calls.failures}, ${calls.p99} |`)
   if (!alive) break
   await new Promise((resolve) => setTimeout(resolve, 1000))
 }

@@ -1,7 +1,7 @@
 /**
  * The compiled build: `tsc -b` compiles every workspace to its `dist/`, the
  * packages' exports point at files that exist, and `npm start`'s script runs
- * the compiled server (the embedded SQLite workers included), rebuilding
+ * the compiled server (the embedded SQLite processes included), rebuilding
  * first when a source is newer than the last build.
  */
 import { spawn } from 'node:child_process'
@@ -46,9 +46,9 @@ async function startCompiled (t: Test): Promise<string> {
     return await res.json() as { result?: { isError?: boolean, structuredContent?: Record<string, unknown> } }
   }
   t.match(await call('calculate', { expression: '2 * (3 + 4) ^ 2' }), { result: { structuredContent: { result: 98 } } }, 'calculate computes')
-  // The embedded database runs in worker threads started from the compiled dist/drivers/sqljs-worker.js.
+  // The embedded database runs in child processes started from the compiled dist/drivers/sqlite-child.js.
   const tables = await call('db_list_tables', {})
-  t.notOk(tables.result?.isError, 'db_list_tables answers (SQLite workers and migrations from dist)')
+  t.notOk(tables.result?.isError, 'db_list_tables answers (SQLite processes and migrations from dist)')
   t.match(JSON.stringify(tables.result), /customers/)
 
   t.equal(await server.stop(), 0, 'SIGTERM reaches the server, and its exit code is the script\'s')
@@ -66,7 +66,7 @@ t.test('tsc -b compiles every workspace to dist, with declarations and source ma
       t.ok(existsSync(join(workspace, file)), `${workspace.slice(ROOT.length)}/${file}`)
     }
   }
-  t.ok(existsSync(join(ROOT, 'plugins/db/dist/drivers/sqljs-worker.js')), 'dist mirrors src: the db worker sits next to its driver')
+  t.ok(existsSync(join(ROOT, 'plugins/db/dist/drivers/sqlite-child.js')), 'dist mirrors src: the db child process sits next to its driver')
 })
 
 t.test('every package export has a source entry and compiled targets that exist', async (t) => {

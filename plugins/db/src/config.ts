@@ -15,9 +15,15 @@ export interface DbOptions {
   maxRows?: number
   /** Bytes of cell data one SQLite result may carry before rows stop (cells are cut first). */
   maxResultBytes?: number
-  /** Concurrent queries: PostgreSQL pool size (default 5) or SQLite worker count (default 2); env DB_POOL_SIZE. */
+  /** Concurrent queries: PostgreSQL pool size (default 5) or SQLite process count (default 4); env DB_POOL_SIZE. */
   poolSize?: number
-  /** Memory limit of each SQLite worker in MiB: its JS heap and SQLite's heap (default 64; env DB_MEMORY_LIMIT_MB). */
+  /** Queries that may wait for a free connection; one more is refused at once (default 32; env DB_MAX_QUEUE). */
+  maxQueue?: number
+  /** How long a query may wait for a free connection, apart from its statement time (default 5000; env DB_QUEUE_TIMEOUT_MS). */
+  queueTimeoutMs?: number
+  /** Queries one client (principal, else address) may have running or waiting (default 2; env DB_MAX_CONCURRENT_PER_CLIENT). */
+  maxConcurrentPerClient?: number
+  /** Memory a SQLite process may use beyond its idle size, in MiB; over it the process is killed (default 256; env DB_MEMORY_LIMIT_MB). */
   memoryLimitMb?: number
   /** How long to wait for PostgreSQL connections (default 5000; env DB_CONNECT_TIMEOUT_MS). */
   connectTimeoutMs?: number
@@ -36,6 +42,9 @@ export interface DbConfig {
   maxRows: number
   maxResultBytes: number
   poolSize: number
+  maxQueue: number
+  queueTimeoutMs: number
+  maxConcurrentPerClient: number
   memoryLimitMb: number
   connectTimeoutMs: number
 }
@@ -49,8 +58,11 @@ export function resolveConfig (options: DbOptions = {}): DbConfig {
     statementTimeoutMs: positiveInt('statementTimeoutMs', options.statementTimeoutMs, 'DB_STATEMENT_TIMEOUT_MS', env, 5000),
     maxRows: positiveInt('maxRows', options.maxRows, 'DB_MAX_ROWS', env, 100),
     maxResultBytes: positiveInt('maxResultBytes', options.maxResultBytes, 'DB_MAX_RESULT_BYTES', env, 1_048_576),
-    poolSize: positiveInt('poolSize', options.poolSize, 'DB_POOL_SIZE', env, target.kind === 'postgres' ? 5 : 2),
-    memoryLimitMb: positiveInt('memoryLimitMb', options.memoryLimitMb, 'DB_MEMORY_LIMIT_MB', env, 64),
+    poolSize: positiveInt('poolSize', options.poolSize, 'DB_POOL_SIZE', env, target.kind === 'postgres' ? 5 : 4),
+    maxQueue: positiveInt('maxQueue', options.maxQueue, 'DB_MAX_QUEUE', env, 32),
+    queueTimeoutMs: positiveInt('queueTimeoutMs', options.queueTimeoutMs, 'DB_QUEUE_TIMEOUT_MS', env, 5000),
+    maxConcurrentPerClient: positiveInt('maxConcurrentPerClient', options.maxConcurrentPerClient, 'DB_MAX_CONCURRENT_PER_CLIENT', env, 2),
+    memoryLimitMb: positiveInt('memoryLimitMb', options.memoryLimitMb, 'DB_MEMORY_LIMIT_MB', env, 256),
     connectTimeoutMs: positiveInt('connectTimeoutMs', options.connectTimeoutMs, 'DB_CONNECT_TIMEOUT_MS', env, 5000)
   }
 }
@@ -98,7 +110,7 @@ export function redactUrl (url: string): string {
 /** A short description of the target for logs and errors. */
 export function describeTarget (target: DriverTarget): string {
   switch (target.kind) {
-    case 'embedded': return 'the embedded demo database (SQLite in WebAssembly)'
+    case 'embedded': return 'the embedded demo database (SQLite)'
     case 'sqlite-file': return `the SQLite file ${target.path} (read-only)`
     case 'postgres': return `PostgreSQL at ${redactUrl(target.url)}`
   }

@@ -79,6 +79,10 @@ export type DbErrorCode =
   | 'unavailable'
   /** The query needed more memory than the engine is allowed. */
   | 'memory'
+  /** Refused before it ran: the queue is full or the client has too many queries at once (retry later). */
+  | 'busy'
+  /** Waited longer than the queue time limit for a free connection; it never ran (retry later). */
+  | 'queue-timeout'
 
 /** A failure meant for the caller; the plugin turns it into a tool error. */
 export class DbError extends Error {

@@ -1,6 +1,6 @@
 /**
  * The db plugin: read-only SQL for a model, over the embedded demo database
- * (SQLite in WebAssembly, the default), a SQLite file, or PostgreSQL.
+ * (SQLite through node:sqlite, the default), a SQLite file, or PostgreSQL.
  *
  * Tools: db_query, db_list_tables, db_describe_table. Resource template:
  * db://tables/{table} (a table's schema, with completion on the name).
@@ -9,9 +9,10 @@
  */
 import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify'
 import { asToolError, ToolError } from '@mcp-platform/server'
+import { Admission } from './admission.ts'
 import { describeTarget, resolveConfig, type DbOptions } from './config.ts'
 import { formatTableDescription, formatTableList } from './describe.ts'
-import { DbError, type Driver } from './driver.ts'
+import { DbError } from './driver.ts'
 import { formatTable } from './format.ts'
 import { openDriver } from './open-driver.ts'
 import {
@@ -24,6 +25,8 @@ export type { DbOptions } from './config.ts'
 const annotations = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false }
 /** The host's own handler timeout must fire after ours, so that callers read the clearer statement-timeout error. */
 const TOOL_TIMEOUT_MARGIN_MS = 10_000
+/** The admission key of completion lookups, which have no calling context. */
+const COMPLETION_CLIENT = 'db:completion'
 
 const db: FastifyPluginAsync<DbOptions> = async (app, opts) => {
   const config = resolveConfig(opts)
@@ -32,9 +35,19 @@ const db: FastifyPluginAsync<DbOptions> = async (app, opts) => {
   app.log.info({ driver: driver.kind, dialect: driver.dialect }, `db: serving ${describeTarget(config.target)}`)
 
   const dialect: Dialect = driver.kind === 'postgres' ? 'postgres' : 'sqlite'
-  const timeoutMs = config.statementTimeoutMs + TOOL_TIMEOUT_MARGIN_MS
+  // Queue wait and statement time are separate limits, each with its own error; the host's limit covers both.
+  const timeoutMs = config.queueTimeoutMs + config.statementTimeoutMs + TOOL_TIMEOUT_MARGIN_MS
+  const admission = new Admission({
+    slots: config.poolSize, maxQueue: config.maxQueue, queueTimeoutMs: config.queueTimeoutMs, maxPerClient: config.maxConcurrentPerClient
+  })
+  /** Every use of the database goes through the admission queue, counted against the calling client. */
+  const use = <T>(client: string, signal: AbortSignal | undefined, work: (signal: AbortSignal | undefined) => Promise<T>, logger?: FastifyBaseLogger): Promise<T> =>
+    asToolError(() => admission.run(client, signal, () => work(signal)), DbError, logger !== undefined ? reportOutage(logger) : undefined)
+  // Completion has no ctx: its table lookups count against one shared key, so they cannot crowd out the pool either.
   const tableNames = async (): Promise<string[]> =>
-    (await driver.listTables({ signal: AbortSignal.timeout(config.statementTimeoutMs) })).map((t) => t.name)
+    (await use(COMPLETION_CLIENT, AbortSignal.timeout(config.queueTimeoutMs + config.statementTimeoutMs), (signal) => driver.listTables({ signal }))).map((t) => t.name)
+  /** Completion is a hint: a busy or unreachable database suggests nothing rather than failing the request. */
+  const suggest = async (value: string): Promise<string[]> => matching(await tableNames().catch(() => []), value)
 
   app.mcp.tool({
     name: 'db_query',
@@ -46,9 +59,9 @@ const db: FastifyPluginAsync<DbOptions> = async (app, opts) => {
     timeoutMs,
     async handler ({ sql, params }, ctx) {
       const statement = guard(sql, dialect)
-      const result = await asToolError(() => driver.query(statement, params ?? [], {
-        signal: ctx.signal, maxRows: config.maxRows, maxBytes: config.maxResultBytes, timeoutMs: config.statementTimeoutMs
-      }), DbError, reportOutage(ctx.logger))
+      const result = await use(ctx.client, ctx.signal, (signal) => driver.query(statement, params ?? [], {
+        signal, maxRows: config.maxRows, maxBytes: config.maxResultBytes, timeoutMs: config.statementTimeoutMs
+      }), ctx.logger)
       return { text: formatTable(result.columns, result.rows, result.truncated, config.maxRows), structuredContent: result }
     }
   })
@@ -63,7 +76,7 @@ const db: FastifyPluginAsync<DbOptions> = async (app, opts) => {
     annotations: { title: 'List tables', ...annotations },
     timeoutMs,
     async handler (_args, ctx) {
-      const tables = await asToolError(() => driver.listTables({ signal: ctx.signal }), DbError, reportOutage(ctx.logger))
+      const tables = await use(ctx.client, ctx.signal, (signal) => driver.listTables({ signal }), ctx.logger)
       return { text: formatTableList(tables), structuredContent: { dialect: driver.dialect, tables } }
     }
   })
@@ -77,8 +90,8 @@ const db: FastifyPluginAsync<DbOptions> = async (app, opts) => {
     annotations: { title: 'Describe a table', ...annotations },
     timeoutMs,
     async handler ({ table }, ctx) {
-      const found = await asToolError(() => driver.describeTable(table, { signal: ctx.signal }), DbError, reportOutage(ctx.logger))
-      if (found === undefined) throw await noSuchTable(driver, table)
+      const found = await use(ctx.client, ctx.signal, (signal) => driver.describeTable(table, { signal }), ctx.logger)
+      if (found === undefined) throw await noSuchTable(tableNames, table)
       return { text: formatTableDescription(found, driver.dialect), structuredContent: found }
     }
   })
@@ -89,10 +102,10 @@ const db: FastifyPluginAsync<DbOptions> = async (app, opts) => {
     title: 'Table schema',
     description: `The columns, keys and indexes of a table or view in the ${driver.dialect} database.`,
     mimeType: 'text/plain',
-    complete: { table: async (value) => matching(await tableNames(), value) },
+    complete: { table: suggest },
     async read (_uri, { table }, ctx) {
-      const found = await asToolError(() => driver.describeTable(table, { signal: ctx.signal }), DbError, reportOutage(ctx.logger))
-      if (found === undefined) throw await noSuchTable(driver, table)
+      const found = await use(ctx.client, ctx.signal, (signal) => driver.describeTable(table, { signal }), ctx.logger)
+      if (found === undefined) throw await noSuchTable(tableNames, table)
       return { text: formatTableDescription(found, driver.dialect), mimeType: 'text/plain' }
     }
   })
@@ -102,9 +115,9 @@ const db: FastifyPluginAsync<DbOptions> = async (app, opts) => {
     title: 'Explore the database',
     description: 'Start exploring the database: what it holds, its tables and how they relate, optionally around a topic.',
     arguments: ExploreArguments,
-    complete: { topic: async (value) => matching(await tableNames(), value) },
+    complete: { topic: suggest },
     async handler ({ topic }, ctx) {
-      const tables = await asToolError(() => driver.listTables({ signal: ctx.signal }), DbError, reportOutage(ctx.logger))
+      const tables = await use(ctx.client, ctx.signal, (signal) => driver.listTables({ signal }), ctx.logger)
       return {
         description: `Explore the ${driver.dialect} database`,
         messages: [{ role: 'user', content: { type: 'text', text: explorePrompt(driver.dialect, formatTableList(tables), config.maxRows, topic) } }]
@@ -154,8 +167,8 @@ function guard (sql: string, dialect: Dialect): string {
   }
 }
 
-async function noSuchTable (driver: Driver, table: string): Promise<ToolError> {
-  const names = (await driver.listTables().catch(() => [])).map((t) => t.name)
+async function noSuchTable (tableNames: () => Promise<string[]>, table: string): Promise<ToolError> {
+  const names = await tableNames().catch(() => [])
   return new ToolError(`There is no table or view named "${table}".${names.length > 0 ? ` Tables: ${names.join(', ')}.` : ''}`)
 }
 

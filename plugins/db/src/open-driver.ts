@@ -2,7 +2,7 @@
 import { describeTarget, type DbConfig } from './config.ts'
 import type { Driver } from './driver.ts'
 import { PostgresDriver } from './drivers/postgres.ts'
-import { SqliteDriver } from './drivers/sqljs.ts'
+import { SqliteDriver } from './drivers/sqlite.ts'
 import { loadMigrations } from './migrations.ts'
 
 export interface DriverLogger { warn: (obj: object, msg: string) => void }

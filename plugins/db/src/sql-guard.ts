@@ -30,13 +30,13 @@ const POSTGRES_READ_STATEMENTS = ['TABLE', 'SHOW']
 const STATEMENT_KEYWORDS = new Set(['SELECT', 'VALUES', 'TABLE', 'INSERT', 'UPDATE', 'DELETE', 'MERGE', 'REPLACE'])
 
 /** SQLite pragmas that only read, used bare: `PRAGMA user_version`. */
-const SQLITE_READ_PRAGMAS = new Set([
+export const SQLITE_READ_PRAGMAS: ReadonlySet<string> = new Set([
   'application_id', 'collation_list', 'compile_options', 'data_version', 'database_list', 'encoding',
   'foreign_keys', 'freelist_count', 'function_list', 'module_list', 'page_count', 'page_size',
   'pragma_list', 'query_only', 'schema_version', 'table_list', 'user_version'
 ])
 /** SQLite pragmas whose argument names a table or index, so the call form reads: `PRAGMA table_info(orders)`. */
-const SQLITE_TABLE_PRAGMAS = new Set([
+export const SQLITE_TABLE_PRAGMAS: ReadonlySet<string> = new Set([
   'foreign_key_list', 'index_info', 'index_list', 'index_xinfo', 'table_info', 'table_list', 'table_xinfo'
 ])
 

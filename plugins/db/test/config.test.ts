@@ -18,13 +18,34 @@ t.test('the URL picks the driver; options win over the environment', async (t) =
 
 t.test('limits have defaults, read the environment, and must be positive integers', async (t) => {
   t.same(resolveConfig({ env: {} }), {
-    target: { kind: 'embedded' }, statementTimeoutMs: 5000, maxRows: 100, maxResultBytes: 1_048_576, poolSize: 2, memoryLimitMb: 64, connectTimeoutMs: 5000
+    target: { kind: 'embedded' },
+    statementTimeoutMs: 5000,
+    maxRows: 100,
+    maxResultBytes: 1_048_576,
+    poolSize: 4,
+    maxQueue: 32,
+    queueTimeoutMs: 5000,
+    maxConcurrentPerClient: 2,
+    memoryLimitMb: 256,
+    connectTimeoutMs: 5000
   })
   t.equal(resolveConfig({ url: 'postgres://h/db', env: {} }).poolSize, 5, 'PostgreSQL pools 5 by default')
   const fromEnv = resolveConfig({
-    env: { DB_STATEMENT_TIMEOUT_MS: '250', DB_MAX_ROWS: '7', DB_MAX_RESULT_BYTES: '4096', DB_POOL_SIZE: '3', DB_MEMORY_LIMIT_MB: '32', DB_CONNECT_TIMEOUT_MS: '900' }
+    env: {
+      DB_STATEMENT_TIMEOUT_MS: '250',
+      DB_MAX_ROWS: '7',
+      DB_MAX_RESULT_BYTES: '4096',
+      DB_POOL_SIZE: '3',
+      DB_MAX_QUEUE: '9',
+      DB_QUEUE_TIMEOUT_MS: '1200',
+      DB_MAX_CONCURRENT_PER_CLIENT: '1',
+      DB_MEMORY_LIMIT_MB: '32',
+      DB_CONNECT_TIMEOUT_MS: '900'
+    }
   })
-  t.match(fromEnv, { statementTimeoutMs: 250, maxRows: 7, maxResultBytes: 4096, poolSize: 3, memoryLimitMb: 32, connectTimeoutMs: 900 })
+  t.match(fromEnv, {
+    statementTimeoutMs: 250, maxRows: 7, maxResultBytes: 4096, poolSize: 3, maxQueue: 9, queueTimeoutMs: 1200, maxConcurrentPerClient: 1, memoryLimitMb: 32, connectTimeoutMs: 900
+  })
   t.equal(resolveConfig({ maxRows: 3, env: { DB_MAX_ROWS: '7' } }).maxRows, 3, 'the option wins')
   t.throws(() => resolveConfig({ env: { DB_MAX_ROWS: 'lots' } }), /DB_MAX_ROWS must be a positive integer, got "lots"/)
   t.throws(() => resolveConfig({ statementTimeoutMs: 0, env: {} }), /option statementTimeoutMs must be a positive integer/)

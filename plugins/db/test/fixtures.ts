@@ -3,11 +3,11 @@
  * the embedded default, a SQLite file written from the same migrations, and a
  * real PostgreSQL server started for the test and seeded with them too.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
 import pg from 'pg'
-import initSqlJs from 'sql.js'
 import type { Test } from 'tap'
 import { startPostgres, type PostgresServer } from '../../../test/helpers/postgres.ts'
 import type { DbOptions } from '../src/config.ts'
@@ -46,14 +46,9 @@ export function forEachDatabase (t: Test, suite: (t: Test, db: Database) => Prom
 export async function writeDemoFile (t: Test): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'db-plugin-'))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
-  const SQL = await initSqlJs()
-  const db = new SQL.Database()
-  await applyMigrations({
-    exec: (sql) => db.exec(sql),
-    rows: (sql) => db.exec(sql).flatMap((r) => r.values.map((v) => Object.fromEntries(r.columns.map((c, i) => [c, v[i]]))))
-  }, loadMigrations())
   const path = join(dir, 'demo.db')
-  await writeFile(path, db.export())
+  const db = new DatabaseSync(path)
+  await applyMigrations({ exec: (sql) => db.exec(sql), rows: (sql) => db.prepare(sql).all() as Array<Record<string, unknown>> }, loadMigrations())
   db.close()
   return path
 }

@@ -2,18 +2,21 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import initSqlJs from 'sql.js'
+import { DatabaseSync } from 'node:sqlite'
 import t from 'tap'
 import { generateSeedSql, seedPath } from '../scripts/generate-seed.ts'
 import { applyMigrations, loadMigrations, type MigrationTarget } from '../src/migrations.ts'
 
-async function memoryDb (): Promise<{ target: MigrationTarget, all: (sql: string) => unknown[][] }> {
-  const SQL = await initSqlJs()
-  const db = new SQL.Database()
-  const all = (sql: string): unknown[][] => db.exec(sql)[0]?.values ?? []
+function memoryDb (): { target: MigrationTarget, all: (sql: string) => unknown[][] } {
+  const db = new DatabaseSync(':memory:')
+  const all = (sql: string): unknown[][] => {
+    const stmt = db.prepare(sql)
+    stmt.setReturnArrays(true)
+    return stmt.all() as unknown as unknown[][]
+  }
   const target: MigrationTarget = {
     exec: (sql) => db.exec(sql),
-    rows: (sql) => db.exec(sql).flatMap((r) => r.values.map((v) => Object.fromEntries(r.columns.map((c, i) => [c, v[i]]))))
+    rows: (sql) => db.prepare(sql).all() as Array<Record<string, unknown>>
   }
   return { target, all }
 }
@@ -23,7 +26,7 @@ t.test('the migrations load in version order', async (t) => {
 })
 
 t.test('applied in order, recorded, and applied only once', async (t) => {
-  const { target, all } = await memoryDb()
+  const { target, all } = memoryDb()
   t.same(await applyMigrations(target, loadMigrations()), [1, 2, 3])
   t.same(all('select version, name from schema_migrations order by version'), [[1, 'schema'], [2, 'seed'], [3, 'order_totals']])
   t.same(await applyMigrations(target, loadMigrations()), [], 'a second run applies nothing')
@@ -37,7 +40,7 @@ t.test('a failing migration is rolled back and named', async (t) => {
   t.teardown(() => rm(dir, { recursive: true, force: true }))
   await writeFile(join(dir, '001_ok.sql'), 'create table a (x integer);')
   await writeFile(join(dir, '002_bad.sql'), 'create table b (x integer); insert into nope values (1);')
-  const { target, all } = await memoryDb()
+  const { target, all } = memoryDb()
   await t.rejects(applyMigrations(target, loadMigrations(dir)), /Migration 002_bad failed: no such table: nope/)
   t.same(all("select name from sqlite_schema where type = 'table' and name in ('a', 'b')"), [['a']], '002 left nothing behind')
   t.same(all('select version from schema_migrations'), [[1]])

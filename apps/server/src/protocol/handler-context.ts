@@ -35,6 +35,10 @@ export class HandlerContext implements RequestContext {
     return this.#call.tc.principal
   }
 
+  get client (): string {
+    return this.#call.tc.clientKey
+  }
+
   progress (progress: number, total?: number, message?: string): void {
     this.#call.progress(progress, total, message)
   }

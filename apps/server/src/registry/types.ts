@@ -107,6 +107,12 @@ export interface RequestContext {
   readonly signal: AbortSignal
   /** The authenticated caller, when the server authenticates requests. */
   readonly principal: Principal | undefined
+  /**
+   * Who the call counts against, for a plugin's own per-client quotas: `principal:<id>` when the
+   * request is authenticated, else `address:<remote address>`. The same key the host's session and
+   * stream quotas use, on every transport and era.
+   */
+  readonly client: string
   /** A pino child logger carrying the request's id and the plugin's name. */
   readonly logger: FastifyBaseLogger
   /** Report progress; delivered only when the client asked for it (a progress token). */

@@ -24,6 +24,8 @@ export interface InjectClientOptions {
   headers?: Record<string, string>
   /** The MCP endpoint (default `/mcp`). */
   path?: string
+  /** The client's address as the server sees it (default 127.0.0.1): several addresses act as several clients (ctx.client). */
+  remoteAddress?: string
 }
 
 /** A JSON-RPC error answer, thrown so a test can `t.rejects(..., { code, data })`. */
@@ -56,7 +58,8 @@ export function createInjectClient (app: FastifyInstance, options: InjectClientO
       method: 'POST',
       url: path,
       headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers, ...options.headers },
-      payload: JSON.stringify(body)
+      payload: JSON.stringify(body),
+      ...(options.remoteAddress !== undefined ? { remoteAddress: options.remoteAddress } : {})
     })
     const message = responseOf(parseMessages(String(res.headers['content-type'] ?? ''), res.body))
     if (message === undefined) throw new Error(`no JSON-RPC response in the answer: HTTP ${res.statusCode} ${res.body.slice(0, 200)}`)
@@ -80,7 +83,8 @@ export function createInjectClient (app: FastifyInstance, options: InjectClientO
       method: 'POST',
       url: path,
       headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': id, 'mcp-protocol-version': version, ...options.headers },
-      payload: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })
+      payload: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+      ...(options.remoteAddress !== undefined ? { remoteAddress: options.remoteAddress } : {})
     })
     if (initialized.statusCode !== 202) throw new Error(`notifications/initialized got HTTP ${initialized.statusCode}: ${initialized.body}`)
     return { id, version }

@@ -17,7 +17,6 @@ import {
   cancelledError, DbError, timeoutError,
   type Driver, type QueryOptions, type QueryResult, type TableDescription, type TableSummary
 } from '../driver.ts'
-import { toJsonValue } from '../format.ts'
 import { cappedQuery } from './pg-capped-query.ts'
 import { describeTable, listTables } from './postgres-catalog.ts'
 
@@ -83,9 +82,9 @@ export class PostgresDriver implements Driver {
 
   query (sql: string, params: unknown[], options: QueryOptions): Promise<QueryResult> {
     return this.transaction(options.timeoutMs, options.signal, async (client) => {
-      const result = await cappedQuery(client, sql, params, options.maxRows)
-      const rows = result.rows.map((row) => row.map(toJsonValue))
-      return { columns: result.columns, rows, rowCount: rows.length, truncated: result.truncated }
+      // Rows are cut to the byte budget as they arrive, already JSON values.
+      const result = await cappedQuery(client, sql, params, options.maxRows, options.maxBytes ?? Number.MAX_SAFE_INTEGER)
+      return { columns: result.columns, rows: result.rows, rowCount: result.rows.length, truncated: result.truncated }
     })
   }
 

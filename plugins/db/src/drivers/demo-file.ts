@@ -1,0 +1,33 @@
+/**
+ * The embedded demo database, as a file: built from the migrations into a
+ * temporary folder when the plugin starts (a few ms), then opened read-only
+ * like any SQLite file, so the demo and a real file share one engine and one
+ * set of guarantees. The folder is removed when the driver closes.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
+import { applyMigrations, type Migration } from '../migrations.ts'
+
+export interface DemoFile {
+  path: string
+  remove (): void
+}
+
+export async function buildDemoFile (migrations: Migration[]): Promise<DemoFile> {
+  const dir = mkdtempSync(join(tmpdir(), 'mcp-db-demo-'))
+  const path = join(dir, 'demo.db')
+  try {
+    const db = new DatabaseSync(path)
+    try {
+      await applyMigrations({ exec: (sql) => db.exec(sql), rows: (sql) => db.prepare(sql).all() as Array<Record<string, unknown>> }, migrations)
+    } finally {
+      db.close()
+    }
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true })
+    throw error
+  }
+  return { path, remove: () => rmSync(dir, { recursive: true, force: true }) }
+}
