@@ -39,11 +39,12 @@ const META = {
 }
 const modern = {
   headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'calculate' },
-  body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'calculate', arguments: { expression: '6 * 7' }, _meta: META } })
+  body: JSON.stringify({ jsonrpc: '2.0', id: '[<id>]', method: 'tools/call', params: { name: 'calculate', arguments: { expression: '6 * 7' }, _meta: META } })
 }
 
 async function measure (url: string, headers: Record<string, string>, body: string): Promise<{ rps: number, p50: number, p99: number, errors: number }> {
-  const result = await autocannon({ url, method: 'POST', headers, body, duration, connections })
+  // Each request gets its own id ([<id>]): a legacy session refuses two requests in flight with the same id.
+  const result = await autocannon({ url, method: 'POST', headers, body, duration, connections, idReplacement: true })
   return { rps: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx }
 }
 
@@ -89,14 +90,14 @@ async function main (): Promise<void> {
     const url = `http://127.0.0.1:${port}/mcp`
     const session = await legacySession(url)
     const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' }
-    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'calculate', arguments: { expression: '6 * 7' } } })
+    const body = JSON.stringify({ jsonrpc: '2.0', id: '[<id>]', method: 'tools/call', params: { name: 'calculate', arguments: { expression: '6 * 7' } } })
     row(name, await measure(url, headers, body))
   }
   row('nginx → 3 instances, legacy session in Redis', await (async () => {
     const url = `${three.url}/mcp`
     const session = await legacySession(url)
     const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' }
-    return await measure(url, headers, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'calculate', arguments: { expression: '6 * 7' } } }))
+    return await measure(url, headers, JSON.stringify({ jsonrpc: '2.0', id: '[<id>]', method: 'tools/call', params: { name: 'calculate', arguments: { expression: '6 * 7' } } }))
   })())
 }
 
