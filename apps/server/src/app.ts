@@ -11,6 +11,7 @@ import { loadPlugin, registerToolPlugin } from './config/plugins.ts'
 import type { AppConfig } from './config/schema.ts'
 import type { McpPlatformOptions, StateOption } from './platform/options.ts'
 import { mcpPlatform } from './platform/plugin.ts'
+import { tracingFromEnv } from './ops/tracing.ts'
 import { RateLimitedWarning } from './protocol/log-values.ts'
 import { redactRedisUrl } from './state/redis/connection.ts'
 import { createRedisState } from './state/redis/index.ts'
@@ -47,7 +48,10 @@ export async function buildApp (input: AppConfig = {}, build: BuildOptions = {})
   })
   app.setErrorHandler(plainError)
 
-  await app.register(mcpPlatform, platformOptions(config))
+  // Traces only when an OTLP endpoint is configured (OTEL_EXPORTER_OTLP_ENDPOINT); flushed on close.
+  const tracing = tracingFromEnv(process.env, config.serverVersion)
+  if (tracing !== undefined) app.addHook('onClose', async () => { await tracing.shutdown() })
+  await app.register(mcpPlatform, { ...platformOptions(config), tracer: tracing?.tracer })
   // A hard cap on sockets, above the platform's stream quota, so /health still gets in when streams are full.
   if (config.limits.maxConnections > 0) app.server.maxConnections = config.limits.maxConnections
 

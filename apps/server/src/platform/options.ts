@@ -7,6 +7,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { LimitsSchema, type Limits } from '../config/schema.ts'
 import { MCP_ERR_INVALID_PLATFORM_OPTIONS } from '../errors.ts'
+import type { Tracer } from '@opentelemetry/api'
 import type { FastifyBaseLogger } from 'fastify'
 import type { SharedState } from '../state/index.ts'
 import { LOOPBACK_HOSTS } from '../transports/loopback.ts'
@@ -66,15 +67,17 @@ export interface McpPlatformOptions {
   limits?: Partial<Limits>
   /** Sessions, change events and SSE history (default: in memory, for one instance). */
   state?: StateOption
+  /** An OpenTelemetry tracer: a span per request and per tool call (default: none; `npm start` makes one from OTEL_* variables). */
+  tracer?: Tracer
 }
 
-export type ResolvedPlatformOptions = Plain & { state: StateOption | undefined }
+export type ResolvedPlatformOptions = Plain & { state: StateOption | undefined, tracer: Tracer | undefined }
 
 const STATE_PARTS = ['sessions', 'events', 'streams', 'requestStates', 'close'] as const
 
 /** Checks every option and fills the defaults; throws MCP_ERR_INVALID_PLATFORM_OPTIONS listing each wrong value. */
 export function resolvePlatformOptions (input: McpPlatformOptions = {}): ResolvedPlatformOptions {
-  const { state, ...rest } = input as McpPlatformOptions & Record<string, unknown>
+  const { state, tracer, ...rest } = input as McpPlatformOptions & Record<string, unknown>
   const candidate = Value.Default(PlainOptionsSchema, {
     ...rest,
     serverInfo: { ...rest.serverInfo },
@@ -90,5 +93,5 @@ export function resolvePlatformOptions (input: McpPlatformOptions = {}): Resolve
     if (missing.length > 0) problems.push(`state: must be a SharedState or a function returning one; missing ${missing.join(', ')}`)
   }
   if (problems.length > 0) throw new MCP_ERR_INVALID_PLATFORM_OPTIONS([...new Set(problems)].join('; '))
-  return { ...candidate, state }
+  return { ...candidate, state, tracer }
 }

@@ -14,6 +14,8 @@ import { MCP_ERR_WEBSOCKET_TWICE } from '../errors.ts'
 import { healthRoutes } from '../ops/health.ts'
 import { readyRoutes } from '../ops/ready.ts'
 import { metricsRoutes, PlatformMetrics } from '../ops/metrics.ts'
+import { TracingObserver } from '../ops/tracing.ts'
+import type { RequestObserver } from '../protocol/context.ts'
 import { methods } from '../protocol/methods/index.ts'
 import { ProtocolCore } from '../protocol/dispatcher.ts'
 import { decorateRegistry } from '../registry/plugin.ts'
@@ -46,8 +48,11 @@ async function platform (app: FastifyInstance, input: McpPlatformOptions): Promi
   const registry = new Registry()
   const metrics = options.metricsPath === false ? undefined : new PlatformMetrics(methods.keys(), () => registry.tools)
   if (metrics !== undefined) state.onError?.(() => metrics.redisErrors.inc())
+  const observers: RequestObserver[] = []
+  if (metrics !== undefined) observers.push(metrics)
+  if (options.tracer !== undefined) observers.push(new TracingObserver(options.tracer))
   const core = new ProtocolCore(registry, state, {
-    observer: metrics,
+    observer: observers.length <= 1 ? observers[0] : { requestEnded: (request) => { for (const o of observers) o.requestEnded(request) } },
     serverInfo: options.serverInfo,
     instructions: options.instructions,
     handlerTimeoutMs: limits.toolTimeoutMs,

@@ -41,6 +41,9 @@ export interface FinishedRequest {
   /** The JSON-RPC error code when the outcome is `error`. */
   errorCode: number | undefined
   durationMs: number
+  /** W3C trace context the client put in `_meta` (`traceparent`, `tracestate`), to continue its trace. */
+  traceparent: string | undefined
+  tracestate: string | undefined
 }
 
 export interface RequestObserver {

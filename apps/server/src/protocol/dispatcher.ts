@@ -275,6 +275,7 @@ export class ProtocolCore implements CoreContext {
 function finished (call: Call, outcome: Outcome, durationMs: number): FinishedRequest {
   const result = outcome.response !== undefined && 'result' in outcome.response ? outcome.response.result as Record<string, unknown> : undefined
   const name = call.method === 'tools/call' ? call.params.name : undefined
+  const meta = call.params._meta as Record<string, unknown> | undefined
   return {
     method: call.method,
     era: call.era,
@@ -282,7 +283,9 @@ function finished (call: Call, outcome: Outcome, durationMs: number): FinishedRe
     tool: typeof name === 'string' ? name : undefined,
     outcome: call.cancelledByClient ? 'cancelled' : outcome.error !== undefined ? 'error' : result?.isError === true ? 'tool_error' : 'ok',
     errorCode: outcome.error?.code,
-    durationMs
+    durationMs,
+    traceparent: typeof meta?.traceparent === 'string' ? meta.traceparent : undefined,
+    tracestate: typeof meta?.tracestate === 'string' ? meta.tracestate : undefined
   }
 }
 
