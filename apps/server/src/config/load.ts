@@ -47,6 +47,7 @@ export const ENVIRONMENT: ReadonlyArray<{ name: string, path: string, kind: 'str
   { name: 'MCP_SHUTDOWN_DRAIN_MS', path: 'limits.shutdownDrainMs', kind: 'integer' },
   { name: 'MCP_WS_MAX_MESSAGE_BYTES', path: 'limits.wsMaxMessageBytes', kind: 'integer' },
   { name: 'MCP_WS_MAX_IN_FLIGHT', path: 'limits.wsMaxInFlight', kind: 'integer' },
+  { name: 'MCP_WS_MAX_BACKLOG_BYTES', path: 'limits.wsMaxBacklogBytes', kind: 'integer' },
   { name: 'MCP_WS_PING_INTERVAL_MS', path: 'limits.wsPingIntervalMs', kind: 'integer' },
   { name: 'MCP_WS_IDLE_TIMEOUT_MS', path: 'limits.wsIdleTimeoutMs', kind: 'integer' },
   { name: 'MCP_WS_MAX_BUFFERED_BYTES', path: 'limits.wsMaxBufferedBytes', kind: 'integer' }

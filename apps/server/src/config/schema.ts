@@ -33,7 +33,8 @@ export const LimitsSchema = Type.Object({
   requestStateTtlMs: Type.Integer({ minimum: 1000, default: 600_000, description: 'How long an MRTR requestState stays valid' }),
   shutdownDrainMs: Type.Integer({ minimum: 0, default: 10_000, description: 'On shutdown, how long in-flight calls may finish' }),
   wsMaxMessageBytes: Type.Integer({ minimum: 1024, default: 1_048_576, description: 'WebSocket: largest accepted message, in bytes (larger: close 1009)' }),
-  wsMaxInFlight: Type.Integer({ minimum: 1, default: 100, description: 'WebSocket: requests one connection may have in flight' }),
+  wsMaxInFlight: Type.Integer({ minimum: 1, default: 100, description: 'WebSocket: requests one connection may have in flight; at the cap the server stops reading from it until answers go out' }),
+  wsMaxBacklogBytes: Type.Integer({ minimum: 1024, default: 1_048_576, description: 'WebSocket: bytes of requests already read past the in-flight cap that wait their turn; beyond them a request is refused (-32600)' }),
   wsPingIntervalMs: Type.Integer({ minimum: 0, default: 30_000, description: 'WebSocket: interval of server pings; a connection that misses one is closed (0: off)' }),
   wsIdleTimeoutMs: Type.Integer({ minimum: 0, default: 300_000, description: 'WebSocket: close a connection with no message and nothing in flight this long (0: off)' }),
   wsMaxBufferedBytes: Type.Integer({ minimum: 16_384, default: 4_194_304, description: 'WebSocket: unsent bytes per connection before the server stops reading from it (as much again: close 1008)' })

@@ -118,6 +118,7 @@ function claimWebSocket (app: FastifyInstance, core: ProtocolCore, options: Reso
     core,
     maxMessageBytes: limits.wsMaxMessageBytes,
     maxInFlight: limits.wsMaxInFlight,
+    maxBacklogBytes: limits.wsMaxBacklogBytes,
     pingIntervalMs: limits.wsPingIntervalMs,
     idleTimeoutMs: limits.wsIdleTimeoutMs,
     maxBufferedBytes: limits.wsMaxBufferedBytes,

@@ -50,6 +50,9 @@ const retryable = (code: number, message: string, httpStatus: number, retryAfter
 
 export const parseError = (detail: string) => error(ErrorCode.ParseError, `Parse error: ${detail}`, 400)
 export const invalidMessage = (detail: string) => error(ErrorCode.InvalidRequest, `Invalid request: ${detail}`, 400)
+/** Valid JSON with a key that could reach an object's prototype: refused as invalid params (not a parse error). */
+export const forbiddenKey = (key: string) => error(ErrorCode.InvalidParams,
+  `Invalid params: the message holds a "${key}" key, which this server accepts nowhere (params, arguments or _meta); rename or remove it`, 400)
 export const batchNotSupported = () => error(ErrorCode.InvalidRequest, 'JSON-RPC batches are not supported: send one message per request', 400)
 
 // The 2026-07-28 request envelope (`_meta`) and the legacy session (HTTP 400).
@@ -139,6 +142,8 @@ export const transportFailed = () => error(ErrorCode.InternalError, 'Internal er
 // WebSocket binding.
 
 export const binaryFrame = () => invalidMessage('binary frames are not supported; send each JSON-RPC message as one UTF-8 text frame')
-export const tooManyInFlight = (limit: number) => error(ErrorCode.InternalError,
-  `Too many requests in flight on this connection (limit ${limit}): wait for answers before sending more`, 429, { limit })
+/** Far past the in-flight cap (the server stopped reading; this many bytes were already read and wait). */
+export const requestFlood = (limit: number, backlogBytes: number) => error(ErrorCode.InvalidRequest,
+  `Invalid request: too many requests at once on this connection: ${limit} are in flight and ${backlogBytes} bytes of requests already wait; wait for answers before sending more`,
+  429, { limit, backlogBytes })
 export const duplicateRequestId = (id: string | number) => invalidMessage(`id ${JSON.stringify(id)} is already used by a request in flight in this session or connection; use a new id for each request`)

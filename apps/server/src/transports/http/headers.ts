@@ -7,6 +7,7 @@ import type { IncomingHttpHeaders } from 'node:http'
 import type { Registry } from '../../registry/registry.ts'
 import type { Inbound } from '../../protocol/inbound.ts'
 import { headerMismatch, type ProtocolError } from '../../protocol/errors.ts'
+import { MODERN_VERSIONS } from '../../protocol/versions.ts'
 
 const NAMED_METHODS: Record<string, 'name' | 'uri'> = {
   'tools/call': 'name',
@@ -38,6 +39,8 @@ export function checkModernHeaders (headers: IncomingHttpHeaders, inbound: Inbou
   if (version !== inbound.claimedVersion) {
     return headerMismatch(`MCP-Protocol-Version header value '${version}' does not match body value '${String(inbound.claimedVersion)}'`)
   }
+  // Header and body agree on a version this server does not speak: the core answers UnsupportedProtocolVersion.
+  if (!MODERN_VERSIONS.includes(version)) return undefined
   if (inbound.kind !== 'request') return undefined
 
   const method = header(headers, 'mcp-method')
