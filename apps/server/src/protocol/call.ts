@@ -142,7 +142,7 @@ export class Call implements InFlightCall {
   }
 
   /** Elicitation or sampling, whichever era the client speaks. */
-  async requestInput (method: string, params: Record<string, unknown>, capability: 'elicitation' | 'sampling'): Promise<Record<string, unknown>> {
+  async requestInput (method: string, params: Record<string, unknown>, capability: 'elicitation' | 'sampling' | 'roots', key?: string): Promise<Record<string, unknown>> {
     if (this.clientCapabilities[capability] === undefined) {
       if (this.era === 'modern') {
         throw missingCapability(capability)
@@ -150,19 +150,18 @@ export class Call implements InFlightCall {
       throw new ToolError(`This tool needs a client that supports ${capability}; this client did not declare the "${capability}" capability`)
     }
     return this.era === 'modern'
-      ? await this.#inputRound(method, params, capability)
+      ? await this.#inputRound(method, params, key ?? `${capability}-${this.#inputIndex++}`)
       : await this.#serverRequest(method, params)
   }
 
   /**
    * Modern era (MRTR): the n-th input request of a handler has the key
-   * `<capability>-<n>`, the same on every round because the handler runs again
+   * `<capability>-<n>` unless the handler named one, the same on every round because the handler runs again
    * from the start. Answered keys return at once; the first unanswered one
    * ends the round with an InputRequiredResult (see tools.ts), and this
    * promise never settles: the handler is abandoned and its signal aborted.
    */
-  #inputRound (method: string, params: Record<string, unknown>, capability: string): Promise<Record<string, unknown>> {
-    const key = `${capability}-${this.#inputIndex++}`
+  #inputRound (method: string, params: Record<string, unknown>, key: string): Promise<Record<string, unknown>> {
     const answer = this.inputResponses?.[key]
     if (answer !== undefined) return Promise.resolve(answer as Record<string, unknown>)
     const first = this.inputRequests === undefined

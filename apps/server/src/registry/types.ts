@@ -59,6 +59,12 @@ export interface ToolAnnotations {
 
 /** A form-mode elicitation: ask the user for a few primitive fields. */
 export interface ElicitRequest {
+  /**
+   * The key of this input request in a 2026-07-28 InputRequiredResult (and in
+   * the client's `inputResponses`). Default: `elicitation-<n>`, n counting the
+   * handler's input requests. Give one when a client expects a known key.
+   */
+  key?: string
   message: string
   requestedSchema: {
     type: 'object'
@@ -78,12 +84,19 @@ export interface SamplingMessage {
 }
 
 export interface SampleRequest {
+  /** The input request's key on the 2026-07-28 era (see ElicitRequest.key). Default: `sampling-<n>`. */
+  key?: string
   messages: SamplingMessage[]
   maxTokens: number
   systemPrompt?: string
   temperature?: number
   stopSequences?: string[]
   modelPreferences?: Record<string, unknown>
+}
+
+export interface Root {
+  uri: string
+  name?: string
 }
 
 export interface SampleResult {
@@ -117,6 +130,8 @@ export interface RequestContext {
   elicit (request: ElicitRequest): Promise<ElicitResult>
   /** Ask the client's model for a completion (the client must support sampling). */
   sample (request: SampleRequest): Promise<SampleResult>
+  /** Ask the client for its roots (the client must support roots); `key` as for `elicit`. Default key: `roots-<n>`. */
+  listRoots (options?: { key?: string }): Promise<{ roots: Root[] }>
   /**
    * For long-running tools: free the HTTP connection now and let the client
    * pick the result up later (2025-11-25 SSE polling). Returns false where it

@@ -24,7 +24,8 @@ function header (headers: IncomingHttpHeaders, name: string): string | undefined
 export function decodeHeaderValue (value: string): string | undefined {
   if (!value.startsWith('=?base64?') || !value.endsWith('?=')) return value
   const encoded = value.slice(9, -2)
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(encoded)) return undefined
+  // Standard Base64 with its padding: "SGVsbG8" (unpadded) is as malformed as "SGVs!!!bG8=".
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(encoded) || encoded.length % 4 !== 0) return undefined
   return Buffer.from(encoded, 'base64').toString('utf8')
 }
 
