@@ -55,7 +55,15 @@ async function platform (app: FastifyInstance, input: McpPlatformOptions): Promi
       maxSubscriptionsPerSession: limits.maxSubscriptionsPerSession,
       maxUriLength: limits.maxUriLength,
       maxSessionsPerClient: limits.maxSessionsPerClient,
-      maxResultBytes: limits.maxResultBytes
+      maxResultBytes: limits.maxResultBytes,
+      maxTasks: limits.maxTasks,
+      maxTasksPerClient: limits.maxTasksPerClient
+    },
+    tasks: {
+      ttlMs: limits.taskTtlMs,
+      afterMs: limits.taskAfterMs,
+      timeoutMs: limits.taskTimeoutMs,
+      pollIntervalMs: limits.taskPollIntervalMs
     }
   }, app.log)
   app.decorate('mcpCore', core)

@@ -70,6 +70,10 @@ export const missingCapability = (capability: string) => error(ErrorCode.Missing
   `This request needs the client capability "${capability}", which the request's clientCapabilities do not declare`,
   400, { requiredCapabilities: { [capability]: {} } })
 
+export const missingTasksExtension = (what: string) => error(ErrorCode.MissingRequiredClientCapability,
+  `${what} needs the client to declare the tasks extension: put "extensions": { "io.modelcontextprotocol/tasks": {} } in the request's clientCapabilities`,
+  400, { requiredCapabilities: { extensions: { 'io.modelcontextprotocol/tasks': {} } } })
+
 // Method dispatch.
 
 /** Modern requests answer an unknown method with 404; legacy ones travel in a session's 200. */
@@ -87,6 +91,12 @@ export const unknownResourceTemplate = (uri: unknown) => error(ErrorCode.Invalid
 export const resourceNotFound = (uri: string, era: 'modern' | 'legacy') =>
   error(era === 'modern' ? ErrorCode.InvalidParams : ErrorCode.LegacyResourceNotFound,
     `Resource not found: "${uri}". Call resources/list and resources/templates/list to see what can be read`, 200, { uri })
+export const unknownTask = (taskId: unknown) => error(ErrorCode.InvalidParams,
+  `Unknown task: ${JSON.stringify(taskId)}. It never existed, expired (finished tasks are kept for their ttlMs), or belongs to another caller`)
+export const tooManyTasks = (perClient: boolean, limit: number) => error(ErrorCode.InternalError,
+  perClient
+    ? `This client already keeps ${limit} tasks, the most it may; wait for some to finish and expire (their ttlMs), or cancel some`
+    : `The server keeps ${limit} tasks, the most it may; retry later`, 503, { limit })
 export const invalidCursor = () => invalidParams('unknown "cursor"; use the nextCursor of a previous page, or omit it to start over')
 export const invalidRequestState = (why: string) => error(ErrorCode.InvalidParams, `Invalid requestState: ${why}`)
 export const alreadyInitialized = () => error(ErrorCode.InvalidRequest, 'This connection is already initialized; open a new connection for a new session')

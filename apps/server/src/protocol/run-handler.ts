@@ -96,6 +96,12 @@ class Run<A, T> implements Execution, Deadline {
     return true
   }
 
+  extend (ms: number): void {
+    if (this.#settled) return
+    this.core.deadlines.remove(this)
+    this.core.deadlines.add(this, ms)
+  }
+
   /** The time limit passed (called by Deadlines). */
   expire (): void {
     if (this.#settled) return

@@ -178,6 +178,15 @@ export interface ToolDefinition<I extends TSchema = TObject, O extends TSchema |
    * `_meta["io.mcp-platform/truncated"]` (structured content cannot be cut).
    */
   oversizedResult?: 'error' | 'truncate'
+  /**
+   * Whether a call may run as a task (the 2026-07-28 tasks extension), for
+   * clients that declared it: `forbidden` (default) never; `optional` when
+   * it is still running after `limits.taskAfterMs`; `required` always (a
+   * 2026-07-28 client without the extension gets -32021). The handler stays
+   * the same: in a task `ctx.elicit` waits for `tasks/update`, `ctx.progress`
+   * becomes the task's statusMessage, `ctx.signal` aborts on `tasks/cancel`.
+   */
+  taskSupport?: 'forbidden' | 'optional' | 'required'
   _meta?: Record<string, unknown>
   handler: (args: Static<I>, ctx: RequestContext) => ToolResultFor<O> | Promise<ToolResultFor<O>>
 }

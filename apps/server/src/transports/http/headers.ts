@@ -9,10 +9,14 @@ import type { Inbound } from '../../protocol/inbound.ts'
 import { headerMismatch, type ProtocolError } from '../../protocol/errors.ts'
 import { MODERN_VERSIONS } from '../../protocol/versions.ts'
 
-const NAMED_METHODS: Record<string, 'name' | 'uri'> = {
+const NAMED_METHODS: Record<string, 'name' | 'uri' | 'taskId'> = {
   'tools/call': 'name',
   'prompts/get': 'name',
-  'resources/read': 'uri'
+  'resources/read': 'uri',
+  // The tasks extension routes task requests by their task id.
+  'tasks/get': 'taskId',
+  'tasks/update': 'taskId',
+  'tasks/cancel': 'taskId'
 }
 
 function header (headers: IncomingHttpHeaders, name: string): string | undefined {
