@@ -79,7 +79,8 @@ async function startTask (core: CoreContext, call: Call, tool: RegisteredTool, r
   call.execution?.extend(core.tasks.settings.timeoutMs)
   call.logger.debug({ tool: tool.name, taskId: run.taskId }, 'tool call runs as a task')
   settleTool(core, call, tool, running).then(
-    (result) => run.settle(run.cancelled ? {} : { status: 'completed', result }),
+    // The inlined result is a complete CallToolResult of 2026-07-28: it carries its resultType.
+    (result) => run.settle(run.cancelled ? {} : { status: 'completed', result: { ...result, resultType: 'complete' } }),
     (error: unknown) => {
       const failure = error instanceof ProtocolError ? error : invalidToolResult(tool.name, 'failed')
       return run.settle({
