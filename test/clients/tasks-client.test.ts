@@ -13,7 +13,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import t from 'tap'
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
 import { createTaskSessionFromClient, resultFromTaskOutcome } from '@modelcontextprotocol/ext-tasks/client'
-import { deferred, encodeHeaderValue, MODERN_VERSION, parseSse, startTestServer, until } from '@mcp-platform/server/testing'
+import { deferred, encodeHeaderValue, MODERN_VERSION, parseSse, startTestServer } from '@mcp-platform/server/testing'
 
 const TASKS = 'io.modelcontextprotocol/tasks'
 const CAPABILITIES = { elicitation: {}, extensions: { [TASKS]: {} } }
@@ -139,7 +139,9 @@ t.test('ext-tasks 0.2.2: long tool as a task, polled; input inside a task; cance
     // The creating POST answered long ago; every connection is dropped too (and the client notices before it polls).
     server.dropConnections()
     await new Promise((resolve) => setTimeout(resolve, 300))
-    await until(async () => (await session.task(taskId).snapshot()).status === 'completed', 10_000)
+    for (let i = 0; i < 100 && (await session.task(taskId).snapshot()).status !== 'completed'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
     const outcome = await session.task(taskId).result()
     t.equal(outcome.status, 'completed')
     t.same((resultFromTaskOutcome(outcome) as any).content, [{ type: 'text', text: 'report of 2 pages' }])
