@@ -59,6 +59,7 @@ t.test('Mcp-Param headers are checked against the arguments', async (t) => {
       ['empty integer', { region: 'eu', shard: 0, query: 'q' }, { 'mcp-param-region': 'eu', 'mcp-param-shard': '' }, /Mcp-Param-Shard/],
       ['boolean', { region: 'eu', dryRun: false, query: 'q' }, { 'mcp-param-region': 'eu', 'mcp-param-dry-run': 'False' }, /Mcp-Param-Dry-Run header value 'False' does not match body value 'false'/],
       ['bad base64', { region: 'eu', query: 'q' }, { 'mcp-param-region': '=?base64?***?=' }, /Mcp-Param-Region header has an invalid =\?base64\?\.\.\.\?= value/],
+      ['base64 without its padding', { region: 'Hello', query: 'q' }, { 'mcp-param-region': '=?base64?SGVsbG8?=' }, /Mcp-Param-Region header has an invalid =\?base64\?\.\.\.\?= value/],
       ['encoded, different', { region: 'eu', query: 'q' }, { 'mcp-param-region': encodeHeaderValue('us', { always: true }) }, /does not match body value 'eu'/],
       ['nested', { region: 'eu', target: { table: 'users' }, query: 'q' }, { 'mcp-param-region': 'eu', 'mcp-param-table': 'orders' }, /Mcp-Param-Table header value 'orders' does not match body value 'users'/],
       ['nested, missing', { region: 'eu', target: { table: 'users' }, query: 'q' }, { 'mcp-param-region': 'eu' }, /Mcp-Param-Table header is required when "target\.table" is given/]

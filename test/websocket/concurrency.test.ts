@@ -30,7 +30,7 @@ t.test('200 calls in flight on one socket, answered out of order and matched by 
   t.equal(new Set(order).size, 200, 'one answer per request')
 })
 
-t.test('the in-flight cap answers extra requests with an error and frees slots as calls end', async (t) => {
+t.test('at the in-flight cap the server stops reading; requests wait their turn and none is refused', async (t) => {
   const probe = newProbe()
   const { wsUrl } = await startTestServer(t, { plugins: [{ plugin: calculator }, waitPlugin(probe)], limits: { wsMaxInFlight: 5 } })
   const client = await RawClient.connect(t, wsUrl)
@@ -38,14 +38,10 @@ t.test('the in-flight cap answers extra requests with an error and frees slots a
 
   for (let i = 0; i < 4; i++) client.sendJson({ jsonrpc: '2.0', id: `long-${i}`, method: 'tools/call', params: { name: 'wait', arguments: { ms: 60_000 } } })
   const short = client.request('tools/call', { name: 'wait', arguments: { ms: 100, value: 'short' } }, 'short')
-  const refused = await client.request('tools/call', { name: 'calculate', arguments: { expression: '1 + 1' } }, 'sixth')
-  t.equal(refused.error?.code, -32603, 'over the cap: -32603 for that request id')
-  t.equal(refused.error?.message, 'Too many requests in flight on this connection (limit 5): wait for answers before sending more')
-  t.same(refused.error?.data, { limit: 5 })
-
-  t.equal((await short).result?.content[0].text, 'short', 'requests under the cap are served')
-  const freed = await client.request('tools/call', { name: 'calculate', arguments: { expression: '2 + 2' } }, 'after-short')
-  t.same(freed.result?.structuredContent, { result: 4 }, 'an answered request frees its slot')
+  const sixth = client.request('tools/call', { name: 'calculate', arguments: { expression: '1 + 1' } }, 'sixth')
+  const first = await Promise.race([short.then(() => 'short'), sixth.then(() => 'sixth')])
+  t.equal(first, 'short', 'the sixth request waits for a free slot: it is answered only after the short call ends')
+  t.same((await sixth).result?.structuredContent, { result: 2 }, 'then it is served, not refused')
 
   // Cancelled calls free their slots too (and get no answer).
   for (let i = 0; i < 4; i++) client.notify('notifications/cancelled', { requestId: `long-${i}`, reason: 'enough' })
@@ -56,12 +52,29 @@ t.test('the in-flight cap answers extra requests with an error and frees slots a
   t.same(client.messages.filter((m) => typeof m.id === 'string' && m.id.startsWith('long-')), [], 'cancelled requests are never answered')
 })
 
-t.test('modern requests count against the same cap', async (t) => {
+t.test('a request waiting behind the cap can be cancelled: it is never run nor answered', async (t) => {
+  const probe = newProbe()
+  const { wsUrl } = await startTestServer(t, { plugins: [waitPlugin(probe)], limits: { wsMaxInFlight: 1 } })
+  const client = await RawClient.connect(t, wsUrl)
+  const meta = modernEnvelope()
+  const long = client.request('tools/call', { name: 'wait', arguments: { ms: 300, value: 'long' }, _meta: meta }, 'long')
+  client.sendJson({ jsonrpc: '2.0', id: 'queued', method: 'tools/call', params: { name: 'wait', arguments: { ms: 0, value: 'queued' }, _meta: meta } })
+  client.notify('notifications/cancelled', { requestId: 'queued', reason: 'changed my mind' })
+  t.equal((await long).result?.content[0].text, 'long')
+  const after = await client.request('tools/call', { name: 'wait', arguments: { ms: 0, value: 'after' }, _meta: meta }, 'after')
+  t.equal(after.result?.content[0].text, 'after')
+  t.equal(probe.started, 2, 'the cancelled request never ran')
+  t.same(client.messages.filter((m) => m.id === 'queued'), [], 'and got no answer')
+})
+
+t.test('modern requests count against the same cap (and wait behind it)', async (t) => {
   const probe = newProbe()
   const { wsUrl } = await startTestServer(t, { plugins: [waitPlugin(probe)], limits: { wsMaxInFlight: 2 } })
   const client = await RawClient.connect(t, wsUrl)
-  for (let i = 0; i < 2; i++) client.sendJson({ jsonrpc: '2.0', id: i, method: 'tools/call', params: { name: 'wait', arguments: { ms: 60_000 }, _meta: modernEnvelope() } })
-  const refused = await client.request('server/discover', { _meta: modernEnvelope() }, 2)
-  t.equal(refused.error?.code, -32603)
-  t.match(refused.error?.message, /limit 2/)
+  const first = [0, 1].map((i) => client.request('tools/call', { name: 'wait', arguments: { ms: 200, value: `w${i}` }, _meta: modernEnvelope() }, i))
+  const discover = client.request('server/discover', { _meta: modernEnvelope() }, 2)
+  const order: string[] = []
+  await Promise.all([...first.map(async (p) => { await p; order.push('wait') }), discover.then(() => order.push('discover'))])
+  t.equal(order[0], 'wait', 'discover was answered only after a slot freed')
+  t.type((await discover).result, 'object', 'discover answered with a result')
 })

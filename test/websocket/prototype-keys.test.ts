@@ -3,7 +3,7 @@ import t from 'tap'
 import { modernEnvelope, startTestServer } from '@mcp-platform/server/testing'
 import calculator from '../../plugins/calculator/src/index.ts'
 
-t.test('"__proto__" and "constructor.prototype" keys: a parse error, and the connection serves on', async (t) => {
+t.test('"__proto__" and "constructor.prototype" keys: valid JSON, refused as invalid params naming the key; the connection serves on', async (t) => {
   const server = await startTestServer(t, { plugins: [{ plugin: calculator }] })
   const ws = new WebSocket(server.wsUrl, 'mcp')
   t.teardown(() => ws.close())
@@ -18,10 +18,13 @@ t.test('"__proto__" and "constructor.prototype" keys: a parse error, and the con
   const meta = JSON.stringify(modernEnvelope())
   ws.send(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"calculate","arguments":{"expression":"1+1"},"inputResponses":{"__proto__":{"action":"accept"}},"requestState":"x","_meta":${meta}}}`)
   const poisoned = await next()
-  t.equal(poisoned.error?.code, -32700)
-  t.match(poisoned.error?.message, /forbidden "__proto__"/)
+  t.equal(poisoned.error?.code, -32602, 'invalid params, not a parse error')
+  t.equal(poisoned.id, 1, 'for that request id')
+  t.match(poisoned.error?.message, /holds a "__proto__" key/)
   ws.send(`{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{"constructor":{"prototype":{"polluted":true}},"_meta":${meta}}}`)
-  t.equal((await next()).error?.code, -32700, 'constructor.prototype too')
+  const ctor = await next()
+  t.equal(ctor.error?.code, -32602, 'constructor.prototype too')
+  t.match(ctor.error?.message, /"constructor\.prototype" key/)
   t.equal(({} as Record<string, unknown>).polluted, undefined, 'nothing was polluted')
   ws.send(`{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"calculate","arguments":{"expression":"2+3"},"_meta":${meta}}}`)
   t.equal((await next()).result?.structuredContent.result, 5, 'the connection still serves')

@@ -57,6 +57,8 @@ const db: FastifyPluginAsync<DbOptions> = async (app, opts) => {
     output: QueryOutput,
     annotations: { title: 'Run a read-only SQL query', ...annotations },
     timeoutMs,
+    // A slow query becomes a task (clients with the tasks extension): they poll instead of holding the request open.
+    taskSupport: 'optional',
     async handler ({ sql, params }, ctx) {
       const statement = guard(sql, dialect)
       const result = await use(ctx.client, ctx.signal, (signal) => driver.query(statement, params ?? [], {

@@ -66,7 +66,15 @@ async function platform (app: FastifyInstance, input: McpPlatformOptions): Promi
       maxSubscriptionsPerSession: limits.maxSubscriptionsPerSession,
       maxUriLength: limits.maxUriLength,
       maxSessionsPerClient: limits.maxSessionsPerClient,
-      maxResultBytes: limits.maxResultBytes
+      maxResultBytes: limits.maxResultBytes,
+      maxTasks: limits.maxTasks,
+      maxTasksPerClient: limits.maxTasksPerClient
+    },
+    tasks: {
+      ttlMs: limits.taskTtlMs,
+      afterMs: limits.taskAfterMs,
+      timeoutMs: limits.taskTimeoutMs,
+      pollIntervalMs: limits.taskPollIntervalMs
     }
   }, app.log)
   app.decorate('mcpCore', core)
@@ -135,6 +143,7 @@ function claimWebSocket (app: FastifyInstance, core: ProtocolCore, options: Reso
     core,
     maxMessageBytes: limits.wsMaxMessageBytes,
     maxInFlight: limits.wsMaxInFlight,
+    maxBacklogBytes: limits.wsMaxBacklogBytes,
     pingIntervalMs: limits.wsPingIntervalMs,
     idleTimeoutMs: limits.wsIdleTimeoutMs,
     maxBufferedBytes: limits.wsMaxBufferedBytes,

@@ -9,6 +9,7 @@ import { ToolError } from '../registry/tool-error.ts'
 import { missingCapability } from './errors.ts'
 import type { JsonRpcMessage, RequestId } from './jsonrpc.ts'
 import type { InFlightCall, Session } from './sessions.ts'
+import type { TaskInput } from './tasks/manager.ts'
 import type { Era } from './versions.ts'
 
 /** What a transport hands the core with each message. */
@@ -38,6 +39,8 @@ interface InputRequest { method: string, params: Record<string, unknown> }
 export interface Execution {
   aborted (reason: string): void
   inputRequired (): void
+  /** The call became a task: its time limit is now `ms` from here. */
+  extend (ms: number): void
 }
 
 const NEVER = new Promise<never>(() => {})
@@ -63,6 +66,8 @@ export class Call implements InFlightCall {
   /** Called when the call is aborted, whatever the reason (long-lived requests such as subscriptions). */
   onAbort: ((reason: string) => void) | undefined
   #inputIndex = 0
+  /** Set once the call runs as a task: input requests and progress go to the task instead of the client. */
+  task: TaskInput | undefined
 
   readonly id: RequestId
   readonly method: string
@@ -123,6 +128,10 @@ export class Call implements InFlightCall {
   }
 
   progress (progress: number, total?: number, message?: string): void {
+    if (this.task !== undefined) {
+      if (!this.aborted) this.task.progress(progress, total, message)
+      return
+    }
     if (this.progressToken === undefined || this.tc.send === undefined || this.aborted) return
     // Progress must increase; a handler reporting out of order is ignored rather than breaking clients.
     if (!(progress > this.#lastProgress)) return
@@ -142,27 +151,27 @@ export class Call implements InFlightCall {
   }
 
   /** Elicitation or sampling, whichever era the client speaks. */
-  async requestInput (method: string, params: Record<string, unknown>, capability: 'elicitation' | 'sampling'): Promise<Record<string, unknown>> {
+  async requestInput (method: string, params: Record<string, unknown>, capability: 'elicitation' | 'sampling' | 'roots', key?: string): Promise<Record<string, unknown>> {
     if (this.clientCapabilities[capability] === undefined) {
       if (this.era === 'modern') {
         throw missingCapability(capability)
       }
       throw new ToolError(`This tool needs a client that supports ${capability}; this client did not declare the "${capability}" capability`)
     }
+    if (this.task !== undefined) return await this.task.ask(key ?? `${capability}-${this.#inputIndex++}`, { method, params })
     return this.era === 'modern'
-      ? await this.#inputRound(method, params, capability)
+      ? await this.#inputRound(method, params, key ?? `${capability}-${this.#inputIndex++}`)
       : await this.#serverRequest(method, params)
   }
 
   /**
    * Modern era (MRTR): the n-th input request of a handler has the key
-   * `<capability>-<n>`, the same on every round because the handler runs again
+   * `<capability>-<n>` unless the handler named one, the same on every round because the handler runs again
    * from the start. Answered keys return at once; the first unanswered one
    * ends the round with an InputRequiredResult (see tools.ts), and this
    * promise never settles: the handler is abandoned and its signal aborted.
    */
-  #inputRound (method: string, params: Record<string, unknown>, capability: string): Promise<Record<string, unknown>> {
-    const key = `${capability}-${this.#inputIndex++}`
+  #inputRound (method: string, params: Record<string, unknown>, key: string): Promise<Record<string, unknown>> {
     const answer = this.inputResponses?.[key]
     if (answer !== undefined) return Promise.resolve(answer as Record<string, unknown>)
     const first = this.inputRequests === undefined

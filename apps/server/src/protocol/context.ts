@@ -8,6 +8,7 @@ import type { EventBus } from '../state/event-bus.ts'
 import type { Deadlines } from './deadlines.ts'
 import type { RequestStateSealer } from './request-state.ts'
 import type { Sessions } from './sessions.ts'
+import type { TaskManager, TaskSettings } from './tasks/manager.ts'
 
 export interface CoreOptions {
   serverInfo: { name: string, version: string, title?: string }
@@ -26,6 +27,8 @@ export interface CoreOptions {
   budgets: Budgets
   /** Told of every request when it ends (metrics, traces); unset costs nothing. */
   observer?: RequestObserver
+  /** Tool calls as tasks (the tasks extension). */
+  tasks: TaskSettings
 }
 
 export type RequestOutcome = 'ok' | 'error' | 'tool_error' | 'cancelled'
@@ -58,6 +61,8 @@ export interface Budgets {
   maxSessionsPerClient: number
   /** Largest tool result (JSON bytes) the server sends. */
   maxResultBytes: number
+  maxTasks: number
+  maxTasksPerClient: number
 }
 
 /** What a handler run needs: time limits and the MRTR sealer. */
@@ -72,6 +77,7 @@ export interface CoreContext extends RunContext {
   readonly registry: Registry
   readonly sessions: Sessions
   readonly bus: EventBus
+  readonly tasks: TaskManager
   /** True once shutdown began: long-lived requests are refused. */
   readonly closing: boolean
   /** What this server offers, for `initialize` and `server/discover`. */

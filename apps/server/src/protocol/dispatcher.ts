@@ -21,6 +21,8 @@ import { failureFrom, idOf, success, type JsonRpcResponse, type RequestId } from
 import { methods, type MethodTable } from './methods/index.ts'
 import { RequestStateSealer } from './request-state.ts'
 import { Sessions, type InFlightCall, type Session } from './sessions.ts'
+import { TaskManager } from './tasks/manager.ts'
+import { MemoryTaskStore } from '../state/task-store.ts'
 import { LEGACY_VERSIONS, META, MODERN_VERSIONS } from './versions.ts'
 
 export type { CoreOptions } from './context.ts'
@@ -54,13 +56,14 @@ export class ProtocolCore implements CoreContext {
   readonly registry: Registry
   readonly sessions: Sessions
   readonly bus: EventBus
+  readonly tasks: TaskManager
   readonly options: CoreOptions
   readonly logger: FastifyBaseLogger
 
   /** `state`: the shared stores this core serves from (see state/index.ts). */
   constructor (
     registry: Registry,
-    state: Pick<SharedState, 'sessions' | 'events' | 'requestStates' | 'relay'>,
+    state: Pick<SharedState, 'sessions' | 'events' | 'requestStates' | 'relay' | 'tasks'>,
     options: CoreOptions,
     logger: FastifyBaseLogger
   ) {
@@ -73,6 +76,8 @@ export class ProtocolCore implements CoreContext {
     this.logger = logger
     this.serverMeta = Object.freeze({ [META.serverInfo]: options.serverInfo }) as Record<string, unknown>
     this.sealer = new RequestStateSealer(options.stateKey, options.requestStateTtlMs, state.requestStates)
+    const taskStore = state.tasks ?? new MemoryTaskStore({ maxTasks: options.budgets.maxTasks, maxTasksPerClient: options.budgets.maxTasksPerClient })
+    this.tasks = new TaskManager(taskStore, options.tasks, bus, logger)
     registry.subscribe({
       listChanged: (list) => bus.publish({ type: 'listChanged', list }),
       resourceUpdated: (uri) => bus.publish({ type: 'resourceUpdated', uri })
@@ -175,6 +180,7 @@ export class ProtocolCore implements CoreContext {
   abortAll (reason: string): void {
     this.#closing = true
     for (const call of this.calls) call.abort(reason)
+    this.tasks.abortAll(reason)
     this.deadlines.clear()
   }
 

@@ -50,6 +50,9 @@ const retryable = (code: number, message: string, httpStatus: number, retryAfter
 
 export const parseError = (detail: string) => error(ErrorCode.ParseError, `Parse error: ${detail}`, 400)
 export const invalidMessage = (detail: string) => error(ErrorCode.InvalidRequest, `Invalid request: ${detail}`, 400)
+/** Valid JSON with a key that could reach an object's prototype: refused as invalid params (not a parse error). */
+export const forbiddenKey = (key: string) => error(ErrorCode.InvalidParams,
+  `Invalid params: the message holds a "${key}" key, which this server accepts nowhere (params, arguments or _meta); rename or remove it`, 400)
 export const batchNotSupported = () => error(ErrorCode.InvalidRequest, 'JSON-RPC batches are not supported: send one message per request', 400)
 
 // The 2026-07-28 request envelope (`_meta`) and the legacy session (HTTP 400).
@@ -66,6 +69,10 @@ export const headerMismatch = (detail: string) => error(ErrorCode.HeaderMismatch
 export const missingCapability = (capability: string) => error(ErrorCode.MissingRequiredClientCapability,
   `This request needs the client capability "${capability}", which the request's clientCapabilities do not declare`,
   400, { requiredCapabilities: { [capability]: {} } })
+
+export const missingTasksExtension = (what: string) => error(ErrorCode.MissingRequiredClientCapability,
+  `${what} needs the client to declare the tasks extension: put "extensions": { "io.modelcontextprotocol/tasks": {} } in the request's clientCapabilities`,
+  400, { requiredCapabilities: { extensions: { 'io.modelcontextprotocol/tasks': {} } } })
 
 // Method dispatch.
 
@@ -84,6 +91,12 @@ export const unknownResourceTemplate = (uri: unknown) => error(ErrorCode.Invalid
 export const resourceNotFound = (uri: string, era: 'modern' | 'legacy') =>
   error(era === 'modern' ? ErrorCode.InvalidParams : ErrorCode.LegacyResourceNotFound,
     `Resource not found: "${uri}". Call resources/list and resources/templates/list to see what can be read`, 200, { uri })
+export const unknownTask = (taskId: unknown) => error(ErrorCode.InvalidParams,
+  `Unknown task: ${JSON.stringify(taskId)}. It never existed, expired (finished tasks are kept for their ttlMs), or belongs to another caller`)
+export const tooManyTasks = (perClient: boolean, limit: number) => error(ErrorCode.InternalError,
+  perClient
+    ? `This client already keeps ${limit} tasks, the most it may; wait for some to finish and expire (their ttlMs), or cancel some`
+    : `The server keeps ${limit} tasks, the most it may; retry later`, 503, { limit })
 export const invalidCursor = () => invalidParams('unknown "cursor"; use the nextCursor of a previous page, or omit it to start over')
 export const invalidRequestState = (why: string) => error(ErrorCode.InvalidParams, `Invalid requestState: ${why}`)
 export const alreadyInitialized = () => error(ErrorCode.InvalidRequest, 'This connection is already initialized; open a new connection for a new session')
@@ -141,6 +154,8 @@ export const transportFailed = () => error(ErrorCode.InternalError, 'Internal er
 // WebSocket binding.
 
 export const binaryFrame = () => invalidMessage('binary frames are not supported; send each JSON-RPC message as one UTF-8 text frame')
-export const tooManyInFlight = (limit: number) => error(ErrorCode.InternalError,
-  `Too many requests in flight on this connection (limit ${limit}): wait for answers before sending more`, 429, { limit })
+/** Far past the in-flight cap (the server stopped reading; this many bytes were already read and wait). */
+export const requestFlood = (limit: number, backlogBytes: number) => error(ErrorCode.InvalidRequest,
+  `Invalid request: too many requests at once on this connection: ${limit} are in flight and ${backlogBytes} bytes of requests already wait; wait for answers before sending more`,
+  429, { limit, backlogBytes })
 export const duplicateRequestId = (id: string | number) => invalidMessage(`id ${JSON.stringify(id)} is already used by a request in flight in this session or connection; use a new id for each request`)

@@ -5,7 +5,7 @@
  */
 import type { FastifyBaseLogger } from 'fastify'
 import type {
-  ElicitRequest, ElicitResult, LoggingLevel, Principal, RequestContext, SampleRequest, SampleResult
+  ElicitRequest, ElicitResult, LoggingLevel, Principal, RequestContext, Root, SampleRequest, SampleResult
 } from '../registry/types.ts'
 import type { Call } from './call.ts'
 import { invalidClientAnswer } from './errors.ts'
@@ -51,7 +51,7 @@ export class HandlerContext implements RequestContext {
     const params: Record<string, unknown> = this.#call.era === 'modern'
       ? { mode: 'form', message: request.message, requestedSchema: request.requestedSchema }
       : { message: request.message, requestedSchema: request.requestedSchema }
-    const result = await this.#call.requestInput('elicitation/create', params, 'elicitation')
+    const result = await this.#call.requestInput('elicitation/create', params, 'elicitation', request.key)
     if (result.action !== 'accept' && result.action !== 'decline' && result.action !== 'cancel') {
       throw invalidClientAnswer('elicitation answer has no valid "action" (accept, decline or cancel)')
     }
@@ -59,11 +59,18 @@ export class HandlerContext implements RequestContext {
   }
 
   async sample (request: SampleRequest): Promise<SampleResult> {
-    const result = await this.#call.requestInput('sampling/createMessage', { ...request }, 'sampling')
+    const { key, ...params } = request
+    const result = await this.#call.requestInput('sampling/createMessage', params, 'sampling', key)
     if (typeof result.content !== 'object' || result.content === null) {
       throw invalidClientAnswer('sampling answer has no "content"')
     }
     return result as unknown as SampleResult
+  }
+
+  async listRoots (options: { key?: string } = {}): Promise<{ roots: Root[] }> {
+    const result = await this.#call.requestInput('roots/list', {}, 'roots', options.key)
+    if (!Array.isArray(result.roots)) throw invalidClientAnswer('roots/list answer has no "roots" array')
+    return result as unknown as { roots: Root[] }
   }
 
   /** Legacy HTTP: free the connection now; the client resumes the stream later (SSE polling). */

@@ -6,7 +6,7 @@
  * to the legacy session it arrives in.
  */
 import { classifyMessage, type MessageKind, type RequestId } from './jsonrpc.ts'
-import { isModernVersion, META, type Era } from './versions.ts'
+import { LEGACY_VERSIONS, META, type Era } from './versions.ts'
 
 export interface Inbound {
   readonly kind: MessageKind
@@ -31,8 +31,11 @@ export function readInbound (message: unknown): Inbound {
   const claimed = meta === undefined ? undefined : meta[META.protocolVersion]
   let era: Era = 'legacy'
   if (kind !== 'response' && claimed !== undefined) {
-    // A claim that is not a string is still a (malformed) modern claim: it is rejected as such.
-    era = typeof claimed !== 'string' || isModernVersion(claimed) ? 'modern' : 'legacy'
+    // Only a legacy revision this server speaks makes a claim legacy. Anything else (a
+    // modern revision, an unknown one such as "1900-01-01", a non-string) is a modern
+    // claim: the core answers an unknown one with UnsupportedProtocolVersion (-32022),
+    // which is how a dual-era client recognises a modern server and retries.
+    era = typeof claimed === 'string' && LEGACY_VERSIONS.includes(claimed) ? 'legacy' : 'modern'
   }
   return {
     kind,

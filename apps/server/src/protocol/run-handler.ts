@@ -96,6 +96,12 @@ class Run<A, T> implements Execution, Deadline {
     return true
   }
 
+  extend (ms: number): void {
+    if (this.#settled) return
+    this.core.deadlines.remove(this)
+    this.core.deadlines.add(this, ms)
+  }
+
   /** The time limit passed (called by Deadlines). */
   expire (): void {
     if (this.#settled) return
@@ -185,7 +191,8 @@ function run<A, T> (
 /**
  * Answers of earlier rounds (sealed in `requestState`) plus this retry's
  * `inputResponses`, which may only answer the input requests the state says
- * were asked: a client cannot answer a question the server never put.
+ * were asked: a client cannot answer a question the server never put (other
+ * keys are dropped).
  */
 async function gatherInputResponses (core: RunContext, call: Call, binding: StateBinding): Promise<Record<string, unknown> | undefined> {
   const { requestState, inputResponses } = call.params
@@ -199,9 +206,9 @@ async function gatherInputResponses (core: RunContext, call: Call, binding: Stat
   // No prototype: keys come from the client ("__proto__" is just a key here).
   const responses: Record<string, unknown> = Object.assign(Object.create(null), opened.responses)
   for (const [key, value] of Object.entries((inputResponses ?? {}) as Record<string, unknown>)) {
-    if (!opened.asked.includes(key)) {
-      throw invalidParams(`inputResponses["${key}"] answers no input request of this requestState (it asked: ${opened.asked.join(', ') || 'nothing'})`)
-    }
+    // An answer to a question this round did not ask is ignored (the spec's SHOULD): the
+    // handler never sees it, and whatever is still unanswered is asked again.
+    if (!opened.asked.includes(key)) continue
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       throw invalidParams(`inputResponses["${key}"] must be a result object`)
     }

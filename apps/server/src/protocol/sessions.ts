@@ -182,7 +182,8 @@ export class Sessions {
   /** Legacy sessions on this instance hear list changes on their channel, and updates of the resources they subscribed to. */
   deliver (event: ChangeEvent): void {
     for (const session of this.#local.values()) {
-      if (session.channel === undefined) continue
+      // Task notifications are a 2026-07-28 extension: legacy sessions get none.
+      if (session.channel === undefined || event.type === 'task') continue
       if (event.type === 'listChanged') {
         session.channel({ jsonrpc: '2.0', method: LIST_CHANGED[event.list] })
       } else if (session.bound) {

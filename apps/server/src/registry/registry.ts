@@ -28,6 +28,7 @@ export interface RegisteredTool {
   readonly timeoutMs: number | undefined
   /** Truncate text past the result budget rather than fail the call. */
   readonly truncateOversized: boolean
+  readonly taskSupport: 'forbidden' | 'optional' | 'required'
   /** Arguments mirrored into `Mcp-Param-*` headers (`x-mcp-header`), checked by the HTTP transport. */
   readonly headerParams: ReadonlyArray<{ path: string[], header: string }>
   readonly handler: ToolDefinition<TSchema, TSchema | undefined>['handler']
@@ -174,9 +175,14 @@ export class Registry {
     if ((input as { type?: unknown }).type !== 'object') {
       throw new MCP_ERR_INVALID_SCHEMA(`${what} input schema`, 'a tool\'s input schema must describe an object ("type": "object"), e.g. Type.Object({ ... })')
     }
+    const taskSupport = definition.taskSupport ?? 'forbidden'
+    if (taskSupport !== 'forbidden' && taskSupport !== 'optional' && taskSupport !== 'required') {
+      throw new MCP_ERR_INVALID_SCHEMA(`${what} taskSupport`, 'taskSupport must be "forbidden", "optional" or "required"')
+    }
     const tool: RegisteredTool = {
       name,
       owner,
+      taskSupport,
       listing: compact({
         name,
         title: definition.title,
@@ -184,6 +190,7 @@ export class Registry {
         inputSchema: input,
         outputSchema: definition.output,
         annotations: definition.annotations,
+        execution: taskSupport === 'forbidden' ? undefined : { taskSupport },
         icons: definition.icons,
         _meta: definition._meta
       }),

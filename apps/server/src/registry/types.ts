@@ -59,6 +59,12 @@ export interface ToolAnnotations {
 
 /** A form-mode elicitation: ask the user for a few primitive fields. */
 export interface ElicitRequest {
+  /**
+   * The key of this input request in a 2026-07-28 InputRequiredResult (and in
+   * the client's `inputResponses`). Default: `elicitation-<n>`, n counting the
+   * handler's input requests. Give one when a client expects a known key.
+   */
+  key?: string
   message: string
   requestedSchema: {
     type: 'object'
@@ -78,12 +84,19 @@ export interface SamplingMessage {
 }
 
 export interface SampleRequest {
+  /** The input request's key on the 2026-07-28 era (see ElicitRequest.key). Default: `sampling-<n>`. */
+  key?: string
   messages: SamplingMessage[]
   maxTokens: number
   systemPrompt?: string
   temperature?: number
   stopSequences?: string[]
   modelPreferences?: Record<string, unknown>
+}
+
+export interface Root {
+  uri: string
+  name?: string
 }
 
 export interface SampleResult {
@@ -123,6 +136,8 @@ export interface RequestContext {
   elicit (request: ElicitRequest): Promise<ElicitResult>
   /** Ask the client's model for a completion (the client must support sampling). */
   sample (request: SampleRequest): Promise<SampleResult>
+  /** Ask the client for its roots (the client must support roots); `key` as for `elicit`. Default key: `roots-<n>`. */
+  listRoots (options?: { key?: string }): Promise<{ roots: Root[] }>
   /**
    * For long-running tools: free the HTTP connection now and let the client
    * pick the result up later (2025-11-25 SSE polling). Returns false where it
@@ -169,6 +184,15 @@ export interface ToolDefinition<I extends TSchema = TObject, O extends TSchema |
    * `_meta["io.mcp-platform/truncated"]` (structured content cannot be cut).
    */
   oversizedResult?: 'error' | 'truncate'
+  /**
+   * Whether a call may run as a task (the 2026-07-28 tasks extension), for
+   * clients that declared it: `forbidden` (default) never; `optional` when
+   * it is still running after `limits.taskAfterMs`; `required` always (a
+   * 2026-07-28 client without the extension gets -32021). The handler stays
+   * the same: in a task `ctx.elicit` waits for `tasks/update`, `ctx.progress`
+   * becomes the task's statusMessage, `ctx.signal` aborts on `tasks/cancel`.
+   */
+  taskSupport?: 'forbidden' | 'optional' | 'required'
   _meta?: Record<string, unknown>
   handler: (args: Static<I>, ctx: RequestContext) => ToolResultFor<O> | Promise<ToolResultFor<O>>
 }

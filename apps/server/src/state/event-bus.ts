@@ -1,10 +1,12 @@
 /**
  * Change events every instance must hear: a list changed, a resource was
- * updated. Each instance delivers them to the clients connected to it.
+ * updated, a task's status changed. Each instance delivers them to the clients connected to it.
  */
 export type ChangeEvent =
   | { type: 'listChanged', list: 'tools' | 'resources' | 'prompts' }
   | { type: 'resourceUpdated', uri: string }
+  /** A task's status changed (tasks extension): for `subscriptions/listen` streams of its principal. */
+  | { type: 'task', taskId: string, principalId: string | null, task: Record<string, unknown> }
 
 export interface EventBus {
   publish (event: ChangeEvent): void

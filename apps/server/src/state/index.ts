@@ -11,6 +11,7 @@ import { MemoryEventStore, type EventStore } from './event-store.ts'
 import { MemoryReplayGuard, type ReplayGuard } from './replay-guard.ts'
 import type { SessionRelay } from './session-relay.ts'
 import { MemorySessionStore, type SessionStore } from './session-store.ts'
+import { MemoryTaskStore, type TaskStore } from './task-store.ts'
 
 export interface SharedState {
   sessions: SessionStore
@@ -23,6 +24,8 @@ export interface SharedState {
   ping? (): Promise<void>
   /** Shared state only: called on each connection error (counted by the metrics). */
   onError? (listener: (error: Error) => void): void
+  /** Tasks (the tasks extension). Optional for state made before tasks existed: the core then keeps them in memory. */
+  tasks?: TaskStore
   close (): Promise<void>
 }
 
@@ -37,12 +40,15 @@ export function createMemoryState (limits: Limits): SharedState {
   // A resumable stream keeps its last 1000 events for 5 minutes.
   const streams = new MemoryEventStore({ maxEventsPerStream: 1000, ttlMs: 5 * 60_000 })
   const requestStates = new MemoryReplayGuard({ maxEntries: 100_000 })
+  const tasks = new MemoryTaskStore({ maxTasks: limits.maxTasks, maxTasksPerClient: limits.maxTasksPerClient })
   return {
     sessions,
     events,
     streams,
     requestStates,
+    tasks,
     async close () {
+      await tasks.close()
       await requestStates.close()
       await sessions.close()
       await streams.close()

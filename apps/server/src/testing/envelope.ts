@@ -45,6 +45,7 @@ export function encodeHeaderValue (value: string, options: { always?: boolean } 
 function nameOf (method: string, params: Record<string, unknown>): unknown {
   if (method === 'resources/read') return params.uri
   if (method === 'tools/call' || method === 'prompts/get') return params.name
+  if (method.startsWith('tasks/')) return params.taskId
   return undefined
 }
 

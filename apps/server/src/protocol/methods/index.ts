@@ -7,6 +7,7 @@ import { listPrompts, listResources, listResourceTemplates, listTools } from './
 import { getPrompt } from './prompts.ts'
 import { readResource } from './resources.ts'
 import { listen, subscribe, unsubscribe } from './subscriptions.ts'
+import { cancelTask, getTask, updateTask } from './tasks.ts'
 import { callTool } from './tools.ts'
 
 export type MethodHandler = (core: CoreContext, call: Call) =>
@@ -30,6 +31,9 @@ export const methods: MethodTable = new Map<string, MethodEntry>([
   ['completion/complete', { era: 'both', handler: complete }],
   ['server/discover', { era: 'modern', handler: discover }],
   ['subscriptions/listen', { era: 'modern', handler: listen }],
+  ['tasks/get', { era: 'modern', handler: getTask }],
+  ['tasks/update', { era: 'modern', handler: updateTask }],
+  ['tasks/cancel', { era: 'modern', handler: cancelTask }],
   ['initialize', { era: 'legacy', handler: initialize }],
   ['ping', { era: 'legacy', handler: ping }],
   ['logging/setLevel', { era: 'legacy', handler: setLevel }],

@@ -1,4 +1,5 @@
 /** Legacy-era lifecycle: `initialize`, `ping`, `logging/setLevel`; and the modern `server/discover`. */
+import { TASKS_EXTENSION } from '../tasks/manager.ts'
 import type { LoggingLevel } from '../../registry/types.ts'
 import { LOG_LEVELS, type Call } from '../call.ts'
 import type { CoreContext } from '../context.ts'
@@ -91,7 +92,8 @@ export async function setLevel (core: CoreContext, call: Call): Promise<Record<s
 export function discover (core: CoreContext): Record<string, unknown> {
   const result: Record<string, unknown> = {
     supportedVersions: [...MODERN_VERSIONS],
-    capabilities: core.capabilities(),
+    // Extensions are a 2026-07-28 notion: only discover lists them.
+    capabilities: { ...core.capabilities(), extensions: { [TASKS_EXTENSION]: {} } },
     ttlMs: core.options.listTtlMs,
     cacheScope: 'public'
   }

@@ -7,7 +7,8 @@
 import type { ChangeEvent } from '../../state/event-bus.ts'
 import type { Call } from '../call.ts'
 import type { CoreContext } from '../context.ts'
-import { invalidParams, listenNeedsStream, shuttingDown, tooManySubscriptions, valueTooLarge } from '../errors.ts'
+import { declaresTasks } from '../tasks/manager.ts'
+import { invalidParams, listenNeedsStream, missingTasksExtension, shuttingDown, tooManySubscriptions, valueTooLarge } from '../errors.ts'
 import { LIST_CHANGED, RESOURCE_UPDATED } from '../notifications.ts'
 import { META } from '../versions.ts'
 
@@ -43,6 +44,7 @@ interface Filter {
   promptsListChanged?: boolean
   resourcesListChanged?: boolean
   resourceSubscriptions?: string[]
+  taskIds?: string[]
 }
 
 /**
@@ -66,6 +68,11 @@ export async function listen (core: CoreContext, call: Call): Promise<Record<str
   if (Array.isArray(requested.resourceSubscriptions)) {
     filter.resourceSubscriptions = requested.resourceSubscriptions.filter((uri): uri is string => typeof uri === 'string')
   }
+  if (Array.isArray((requested as { taskIds?: unknown }).taskIds)) {
+    if (!declaresTasks(call.clientCapabilities)) throw missingTasksExtension('Task notifications ("taskIds")')
+    filter.taskIds = (requested.taskIds as unknown[]).filter((id): id is string => typeof id === 'string')
+  }
+  const principalId = call.tc.principal?.id ?? null
   const tag = { [META.subscriptionId]: call.id }
   call.send({ jsonrpc: '2.0', method: 'notifications/subscriptions/acknowledged', params: { _meta: tag, notifications: filter } })
 
@@ -73,10 +80,16 @@ export async function listen (core: CoreContext, call: Call): Promise<Record<str
     ? (event.list === 'tools' && filter.toolsListChanged === true) ||
       (event.list === 'prompts' && filter.promptsListChanged === true) ||
       (event.list === 'resources' && filter.resourcesListChanged === true)
-    : filter.resourceSubscriptions?.includes(event.uri) === true
+    : event.type === 'task'
+      ? event.principalId === principalId && filter.taskIds?.includes(event.taskId) === true
+      : filter.resourceSubscriptions?.includes(event.uri) === true
 
   const unsubscribe = core.bus.subscribe((event) => {
     if (!wanted(event)) return
+    if (event.type === 'task') {
+      call.send({ jsonrpc: '2.0', method: 'notifications/tasks', params: { ...event.task, _meta: tag } })
+      return
+    }
     const params = event.type === 'listChanged' ? { _meta: tag } : { _meta: tag, uri: event.uri }
     call.send({ jsonrpc: '2.0', method: event.type === 'listChanged' ? LIST_CHANGED[event.list] : RESOURCE_UPDATED, params })
   })

@@ -4,9 +4,10 @@ import { ToolError } from '../../registry/tool-error.ts'
 import type { ContentBlock } from '../../registry/types.ts'
 import type { Call } from '../call.ts'
 import type { CoreContext } from '../context.ts'
-import { invalidParams, invalidToolResult, ProtocolError, unknownTool } from '../errors.ts'
+import { invalidParams, invalidToolResult, missingTasksExtension, ProtocolError, tooManyTasks, unknownTool } from '../errors.ts'
 import { cutText, jsonSize } from '../result-size.ts'
-import { formatMs, HandlerAborted, HandlerTimeout, runHandler } from '../run-handler.ts'
+import { formatMs, HandlerAborted, HandlerTimeout, runHandler, type HandlerOutcome } from '../run-handler.ts'
+import { declaresTasks, wireTask } from '../tasks/manager.ts'
 
 const NO_ARGUMENTS: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>
 
@@ -19,6 +20,10 @@ export async function callTool (core: CoreContext, call: Call): Promise<Record<s
   if (tool === undefined) {
     throw unknownTool(name)
   }
+  const asTask = call.era === 'modern' && tool.taskSupport !== 'forbidden' && declaresTasks(call.clientCapabilities)
+  if (call.era === 'modern' && tool.taskSupport === 'required' && !asTask) {
+    throw missingTasksExtension(`Tool "${name}" runs only as a task: it`)
+  }
   const args = call.params.arguments ?? NO_ARGUMENTS
   if (typeof args !== 'object' || args === null || Array.isArray(args)) {
     throw invalidParams('"arguments" must be an object')
@@ -28,9 +33,71 @@ export async function callTool (core: CoreContext, call: Call): Promise<Record<s
     return errorResult(`Invalid arguments for tool "${name}": ${tool.validateInput.problems()}`)
   }
 
+  const running = runHandler(core, call, tool, name, args as never, tool.handler)
+  if (asTask) {
+    const afterMs = tool.taskSupport === 'required' ? 0 : core.tasks.settings.afterMs
+    if (await stillRunningAfter(running, afterMs, call)) {
+      const created = await startTask(core, call, tool, running)
+      if (created !== undefined) return created
+    }
+  }
+  return await settleTool(core, call, tool, running)
+}
+
+/**
+ * Resolves true if the handler is still running after `ms` (and is not ending
+ * an MRTR round: input requests made before the call is a task are asked the
+ * MRTR way, on the original request), false once it settles.
+ */
+async function stillRunningAfter (running: Promise<unknown>, ms: number, call: Call): Promise<boolean> {
+  return await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => { if (call.inputRequests === undefined) resolve(true) }, ms)
+    const done = () => { clearTimeout(timer); resolve(false) }
+    running.then(done, done)
+  })
+}
+
+/**
+ * The call becomes a task: the handler goes on (it is the same run), its
+ * result lands in the task. Answers the CreateTaskResult once the task is
+ * stored; undefined when a cap refused it and the call may finish in place.
+ */
+async function startTask (core: CoreContext, call: Call, tool: RegisteredTool, running: Promise<HandlerOutcome<unknown>>): Promise<Record<string, unknown> | undefined> {
+  const run = core.tasks.prepare(call.tc.principal?.id ?? null, call.tc.clientKey, (reason) => call.abort(reason))
+  // Set before the store answers, so an input request made meanwhile already goes to the task.
+  call.task = run
+  const refused = await core.tasks.create(run)
+  if (refused !== undefined) {
+    call.task = undefined
+    if (tool.taskSupport === 'required') {
+      call.abort('task refused')
+      const { maxTasks, maxTasksPerClient } = core.options.budgets
+      throw tooManyTasks(refused === 'client', refused === 'client' ? maxTasksPerClient : maxTasks)
+    }
+    return undefined
+  }
+  call.execution?.extend(core.tasks.settings.timeoutMs)
+  call.logger.debug({ tool: tool.name, taskId: run.taskId }, 'tool call runs as a task')
+  settleTool(core, call, tool, running).then(
+    // The inlined result is a complete CallToolResult of 2026-07-28: it carries its resultType.
+    (result) => run.settle(run.cancelled ? {} : { status: 'completed', result: { ...result, resultType: 'complete' } }),
+    (error: unknown) => {
+      const failure = error instanceof ProtocolError ? error : invalidToolResult(tool.name, 'failed')
+      return run.settle({
+        status: 'failed',
+        statusMessage: failure.message,
+        error: failure.data === undefined ? { code: failure.code, message: failure.message } : { code: failure.code, message: failure.message, data: failure.data }
+      })
+    }
+  ).catch((error: unknown) => { call.logger.error({ err: error, taskId: run.taskId }, 'task result could not be stored') })
+  return { ...wireTask(run.record), resultType: 'task' }
+}
+
+/** The handler's outcome as a tool result (or the ProtocolError it amounts to). */
+async function settleTool (core: CoreContext, call: Call, tool: RegisteredTool, running: Promise<HandlerOutcome<unknown>>): Promise<Record<string, unknown>> {
   let outcome
   try {
-    outcome = await runHandler(core, call, tool, name, args as never, tool.handler)
+    outcome = await running
   } catch (error) {
     return failedResult(call, tool, error)
   }

@@ -7,11 +7,16 @@ import type { IncomingHttpHeaders } from 'node:http'
 import type { Registry } from '../../registry/registry.ts'
 import type { Inbound } from '../../protocol/inbound.ts'
 import { headerMismatch, type ProtocolError } from '../../protocol/errors.ts'
+import { MODERN_VERSIONS } from '../../protocol/versions.ts'
 
-const NAMED_METHODS: Record<string, 'name' | 'uri'> = {
+const NAMED_METHODS: Record<string, 'name' | 'uri' | 'taskId'> = {
   'tools/call': 'name',
   'prompts/get': 'name',
-  'resources/read': 'uri'
+  'resources/read': 'uri',
+  // The tasks extension routes task requests by their task id.
+  'tasks/get': 'taskId',
+  'tasks/update': 'taskId',
+  'tasks/cancel': 'taskId'
 }
 
 function header (headers: IncomingHttpHeaders, name: string): string | undefined {
@@ -23,7 +28,8 @@ function header (headers: IncomingHttpHeaders, name: string): string | undefined
 export function decodeHeaderValue (value: string): string | undefined {
   if (!value.startsWith('=?base64?') || !value.endsWith('?=')) return value
   const encoded = value.slice(9, -2)
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(encoded)) return undefined
+  // Standard Base64 with its padding: "SGVsbG8" (unpadded) is as malformed as "SGVs!!!bG8=".
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(encoded) || encoded.length % 4 !== 0) return undefined
   return Buffer.from(encoded, 'base64').toString('utf8')
 }
 
@@ -38,6 +44,8 @@ export function checkModernHeaders (headers: IncomingHttpHeaders, inbound: Inbou
   if (version !== inbound.claimedVersion) {
     return headerMismatch(`MCP-Protocol-Version header value '${version}' does not match body value '${String(inbound.claimedVersion)}'`)
   }
+  // Header and body agree on a version this server does not speak: the core answers UnsupportedProtocolVersion.
+  if (!MODERN_VERSIONS.includes(version)) return undefined
   if (inbound.kind !== 'request') return undefined
 
   const method = header(headers, 'mcp-method')

@@ -12,7 +12,7 @@ import type { ServerResponse } from 'node:http'
 import type { Principal } from '../../registry/types.ts'
 import type { ProtocolCore } from '../../protocol/dispatcher.ts'
 import {
-  bodyTooLarge, headerMismatch, httpClientError, methodNotAllowed, notAcceptable, parseError, ProtocolError, sessionIdRequired,
+  bodyTooLarge, forbiddenKey, headerMismatch, httpClientError, methodNotAllowed, notAcceptable, parseError, ProtocolError, sessionIdRequired,
   sessionNotFound, streamConflict, transportFailed, unsupportedMediaType, upgradeRequired, unsupportedVersionHeader, versionHeaderWithoutEnvelope
 } from '../../protocol/errors.ts'
 import type { JsonRpcMessage, RequestId } from '../../protocol/jsonrpc.ts'
@@ -22,6 +22,7 @@ import { isModernVersion, LEGACY_VERSIONS, META, MODERN_VERSIONS } from '../../p
 import type { EventStore } from '../../state/event-store.ts'
 import { clientKeyOf } from '../client-key.ts'
 import type { StreamQuota } from '../stream-quota.ts'
+import { parseJsonMessage, requestIdOf } from '../json-message.ts'
 import { checkModernHeaders } from './headers.ts'
 import { HttpExchange, type StreamSettings } from './exchange.ts'
 import { followStream } from './follow.ts'
@@ -83,6 +84,8 @@ function watchWrite (raw: ServerResponse, flow: FlowLimits): void {
 
 export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (app, options) => {
   const { core, eventStore } = options
+  /** Requests whose body held a forbidden key (dropped by the parser), refused before dispatch. */
+  const forbiddenKeys = new WeakMap<FastifyRequest, string>()
   /** Legacy SSE streams whose request is still running, for resumption by `Last-Event-ID`. */
   const liveStreams = new Map<string, SseStream>()
   let streamCounter = 0
@@ -111,6 +114,21 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
 
   // Only JSON bodies: anything else is answered 415 by Fastify (mapped to JSON-RPC below).
   app.removeContentTypeParser('text/plain')
+  // Our own JSON parser: a "__proto__" key is valid JSON, refused as invalid params (not -32700) by
+  // the POST handler; and only a POST has a body that matters (a DELETE's body and type are ignored).
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (request.method !== 'POST') return done(null, undefined)
+    if (body === '') return done(Object.assign(new SyntaxError('the body is empty; send one JSON-RPC message'), { code: 'FST_ERR_CTP_EMPTY_JSON_BODY' }))
+    let parsed
+    try {
+      parsed = parseJsonMessage(body as string)
+    } catch (error) {
+      return done(new SyntaxError(`the body is not valid JSON (${(error as Error).message})`))
+    }
+    if (parsed.forbiddenKey !== undefined) forbiddenKeys.set(request, parsed.forbiddenKey)
+    done(null, parsed.value)
+  })
   app.setErrorHandler((error: Error & { code?: string, statusCode?: number }, request, reply) => {
     switch (error.code) {
       case 'FST_ERR_CTP_BODY_TOO_LARGE':
@@ -119,9 +137,6 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
         return sendError(reply, unsupportedMediaType(request.headers['content-type'] ?? '(none)'))
       case 'FST_ERR_CTP_EMPTY_JSON_BODY':
         return sendError(reply, parseError('the body is empty; send one JSON-RPC message'))
-      case 'FST_ERR_CTP_INVALID_JSON_BODY':
-        // Fastify gives the same error for a syntax error and for a "__proto__" key (prototype poisoning).
-        return sendError(reply, parseError('the body is not valid JSON, or it holds a forbidden "__proto__" or "constructor.prototype" key'))
     }
     if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') {
       return sendError(reply, parseError(error.message))
@@ -163,6 +178,8 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
   }
 
   app.post(options.path, { bodyLimit: options.bodyLimit }, async (request, reply) => {
+    const key = forbiddenKeys.get(request)
+    if (key !== undefined) return sendError(reply, forbiddenKey(key), requestIdOf(request.body))
     const inbound = core.read(request.body)
     if ('response' in inbound) return reply.code(statusOf(inbound)).send(inbound.response)
     const isRequest = inbound.kind === 'request'
@@ -183,6 +200,10 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
         return sendError(reply, headerMismatch(`initialize (protocol 2025-11-25 and earlier) was sent with MCP-Protocol-Version '${versionHeader}'`), id)
       }
     } else {
+      if (versionHeader !== undefined && isModernVersion(versionHeader) && inbound.claimedVersion !== undefined) {
+        // The body claims a legacy revision in _meta, the header a modern one: they disagree.
+        return sendError(reply, headerMismatch(`MCP-Protocol-Version header value '${versionHeader}' does not match body value '${String(inbound.claimedVersion)}'`), id)
+      }
       if (versionHeader !== undefined && isModernVersion(versionHeader)) {
         return sendError(reply, versionHeaderWithoutEnvelope(versionHeader, META.protocolVersion, META.clientCapabilities), id)
       }
@@ -287,6 +308,14 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
       keepAliveMs: options.keepAliveMs
     })
   }
+
+  // Other methods on the endpoint: 405 with Allow and a JSON-RPC body, like every other refusal here.
+  app.route({
+    method: ['PUT', 'PATCH'],
+    url: options.path,
+    handler: async (request, reply) => sendError(reply.header('allow', 'GET, POST, DELETE'),
+      methodNotAllowed(`${request.method} is not a method of the MCP endpoint: POST carries every message (GET and DELETE serve 2025-era sessions)`))
+  })
 
   app.delete(options.path, async (request, reply) => {
     if (request.headers['mcp-session-id'] === undefined) {

@@ -11,12 +11,13 @@ import type { Duplex } from 'node:stream'
 import type { Socket } from 'node:net'
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify'
 import fastifyWebsocket, { type WebSocket } from '@fastify/websocket'
-import secureJson from 'secure-json-parse'
 import fp from 'fastify-plugin'
 import type { TransportContext } from '../../protocol/call.ts'
 import type { Outcome, ProtocolCore } from '../../protocol/dispatcher.ts'
-import { binaryFrame, parseError, shuttingDown, tooManyInFlight } from '../../protocol/errors.ts'
+import { binaryFrame, forbiddenKey, parseError, requestFlood, shuttingDown } from '../../protocol/errors.ts'
+import type { Inbound } from '../../protocol/inbound.ts'
 import { failureFrom, type JsonRpcMessage, type RequestId } from '../../protocol/jsonrpc.ts'
+import { parseJsonMessage, requestIdOf, type ParsedMessage } from '../json-message.ts'
 import type { InFlightCall, Session } from '../../protocol/sessions.ts'
 import { clientKeyOf } from '../client-key.ts'
 import type { StreamQuota } from '../stream-quota.ts'
@@ -47,8 +48,10 @@ export interface WebSocketTransportOptions {
   core: ProtocolCore
   /** Largest accepted message (frame payload), in bytes; larger ones close the socket with 1009. */
   maxMessageBytes: number
-  /** Requests one connection may have in flight; more are answered with an error. */
+  /** Requests one connection may have in flight; at the cap the server stops reading until answers go out. */
   maxInFlight: number
+  /** Bytes of requests read past the in-flight cap that may wait; beyond them a request is refused (a flood). */
+  maxBacklogBytes: number
   /** Interval of server pings; a connection that has not answered the previous ping is closed. 0: off. */
   pingIntervalMs: number
   /** A connection with no message from the client and nothing in flight this long is closed (1000). 0: off. */
@@ -94,8 +97,6 @@ const CLOSE_WAIT_MS = 2000
 /** After a close frame, how long the peer has to answer before the socket is destroyed. */
 const CLOSE_GRACE_MS = 5000
 
-const JSON_OPTIONS = { protoAction: 'error', constructorAction: 'error' } as const
-
 const BINARY_FRAME = JSON.stringify(failureFrom(null, binaryFrame()))
 
 /** One WebSocket connection: its legacy session (after `initialize`), its calls in flight, its flow control. */
@@ -114,6 +115,11 @@ export class Connection {
   paused = false
   /** `bufferedAmount` when reading was paused. */
   #pausedAt = 0
+  /** Reading is paused because the connection is at its in-flight cap. */
+  #heldBack = false
+  /** Requests read while at the cap, served in order as slots free. */
+  readonly #backlog: Array<{ inbound: Inbound, bytes: number }> = []
+  #backlogBytes = 0
   #closed = false
   #corked = false
   #idleTimer: NodeJS.Timeout | undefined
@@ -192,7 +198,8 @@ export class Connection {
   readonly #onDrain = (): void => {
     if (this.#closed || !this.paused) return
     this.paused = false
-    this.socket.resume()
+    // Still at the in-flight cap: reading resumes when answers free slots.
+    if (!this.#heldBack) this.socket.resume()
   }
 
   readonly #onMessage = (data: Buffer, isBinary: boolean): void => {
@@ -202,12 +209,17 @@ export class Connection {
       this.write(BINARY_FRAME)
       return
     }
-    let message: unknown
+    let parsed: ParsedMessage
     try {
-      // As on HTTP (Fastify's parser): "__proto__" and "constructor.prototype" keys are refused, not read through.
-      message = secureJson.parse(data.toString(), undefined, JSON_OPTIONS)
+      parsed = parseJsonMessage(data.toString())
     } catch (error) {
-      this.send(failureFrom(null, parseError(`the frame is not valid JSON, or it holds a forbidden "__proto__" or "constructor.prototype" key (${(error as Error).message})`)))
+      this.send(failureFrom(null, parseError(`the frame is not valid JSON (${(error as Error).message})`)))
+      return
+    }
+    const message = parsed.value
+    if (parsed.forbiddenKey !== undefined) {
+      // Valid JSON: refused as invalid params naming the key, as on HTTP.
+      this.send(failureFrom(requestIdOf(message), forbiddenKey(parsed.forbiddenKey)))
       return
     }
     const core = this.shared.options.core
@@ -216,7 +228,41 @@ export class Connection {
       this.send(inbound.response!)
       return
     }
-    const tc: TransportContext = {
+    if (inbound.kind !== 'request') {
+      // A cancellation of a request still waiting in the backlog: it is dropped, never answered.
+      if (inbound.method === 'notifications/cancelled' && this.#dropQueued(inbound.params.requestId)) return
+      // Notifications (cancellation) and the client's answers to elicitation or sampling: nothing to send back.
+      void core.dispatch(inbound, this.#context())
+      return
+    }
+    const id = inbound.id as RequestId
+    if (core.closing || this.shared.closing) {
+      this.write(JSON.stringify(failureFrom(id, shuttingDown('send the request again on a new connection'))))
+      return
+    }
+    if (this.active < this.shared.options.maxInFlight && this.#backlog.length === 0) {
+      this.#serve(inbound)
+      return
+    }
+    // At the in-flight cap: a client that pipelines is not misbehaving. Reading stops (TCP
+    // backpressure reaches the client) and resumes as answers go out. Frames `ws` had already
+    // read wait in a small backlog; only a flood beyond that backlog is refused.
+    const backlogLimit = this.shared.options.maxBacklogBytes
+    if (this.#backlogBytes + data.length > backlogLimit) {
+      this.write(JSON.stringify(failureFrom(id, requestFlood(this.shared.options.maxInFlight, backlogLimit))))
+      return
+    }
+    this.#backlog.push({ inbound, bytes: data.length })
+    this.#backlogBytes += data.length
+    if (!this.#heldBack) {
+      this.#heldBack = true
+      this.socket.pause()
+    }
+  }
+
+  /** What the core sees of this connection for one message. */
+  #context (): TransportContext {
+    return {
       transport: 'websocket',
       session: this.session,
       principal: this.principal,
@@ -225,17 +271,11 @@ export class Connection {
       send: this.send,
       inFlight: this.inFlight
     }
-    if (inbound.kind !== 'request') {
-      // Notifications (cancellation) and the client's answers to elicitation or sampling: nothing to send back.
-      void core.dispatch(inbound, tc)
-      return
-    }
-    const id = inbound.id as RequestId
-    const refusal = this.#refusal(id, core)
-    if (refusal !== undefined) {
-      this.write(refusal)
-      return
-    }
+  }
+
+  #serve (inbound: Inbound): void {
+    const core = this.shared.options.core
+    const tc = this.#context()
     this.active++
     const pending = core.dispatch(inbound, tc)
     // `initialize` sets tc.session synchronously on WebSocket (a local session), so requests
@@ -253,27 +293,39 @@ export class Connection {
     }
   }
 
-  /** Why a request can't be served now, as a serialized error response; undefined if it can. */
-  #refusal (id: RequestId, core: ProtocolCore): string | undefined {
-    const limit = this.shared.options.maxInFlight
-    if (this.active >= limit) {
-      return JSON.stringify(failureFrom(id, tooManyInFlight(limit)))
+  /** Serves waiting requests while slots are free; reading resumes once the backlog is empty. */
+  #drainBacklog (): void {
+    while (this.#backlog.length > 0 && this.active < this.shared.options.maxInFlight && !this.#closed) {
+      const next = this.#backlog.shift()!
+      this.#backlogBytes -= next.bytes
+      this.#serve(next.inbound)
     }
-    if (core.closing || this.shared.closing) {
-      return JSON.stringify(failureFrom(id, shuttingDown('send the request again on a new connection')))
+    if (this.#backlog.length === 0 && this.#heldBack) {
+      this.#heldBack = false
+      if (!this.paused && !this.#closed) this.socket.resume()
     }
-    return undefined
+  }
+
+  /** Removes a waiting request cancelled by the client; true if it was waiting. */
+  #dropQueued (requestId: unknown): boolean {
+    const index = this.#backlog.findIndex((entry) => entry.inbound.id === requestId)
+    if (index < 0) return false
+    this.#backlogBytes -= this.#backlog[index].bytes
+    this.#backlog.splice(index, 1)
+    return true
   }
 
   readonly #onOutcome = (outcome: Outcome): void => {
     if (--this.active === 0) this.lastActiveAt = Date.now()
     if (outcome.response !== undefined) this.send(outcome.response)
+    if (this.#backlog.length > 0 || this.#heldBack) this.#drainBacklog()
   }
 
   readonly #onFailure = (error: unknown): void => {
     // The core answers every failure itself; this is a bug, logged rather than crashing the process.
     if (--this.active === 0) this.lastActiveAt = Date.now()
     this.logger.error({ err: error }, 'WebSocket request failed in the protocol core')
+    if (this.#backlog.length > 0 || this.#heldBack) this.#drainBacklog()
   }
 
   /** The connection becomes the legacy session's: change notifications reach it on the socket. */
@@ -317,7 +369,7 @@ export class Connection {
     this.#release(reason)
     if (this.socket.readyState === OPEN) this.socket.close(code, reason)
     // Read again, so the client's closing frame (and nothing else: the connection is released) gets through.
-    if (this.paused) this.socket.resume()
+    if (this.socket.isPaused) this.socket.resume()
     setTimeout(() => { this.socket.terminate() }, CLOSE_GRACE_MS).unref()
   }
 
@@ -333,6 +385,8 @@ export class Connection {
     if (this.shared.connections.size === 0) this.shared.onEmpty()
     clearTimeout(this.#idleTimer)
     this.raw.removeListener('drain', this.#onDrain)
+    this.#backlog.length = 0
+    this.#backlogBytes = 0
     for (const call of this.inFlight.values()) call.cancel(reason)
     this.inFlight.clear()
     if (this.session !== undefined) this.shared.options.core.sessions.release(this.session)
