@@ -16,11 +16,13 @@ import { ProtocolCore } from '../protocol/dispatcher.ts'
 import { decorateRegistry } from '../registry/plugin.ts'
 import { Registry } from '../registry/registry.ts'
 import { createMemoryState, type SharedState } from '../state/index.ts'
-import { enableAuth, principalOf } from '../transports/auth.ts'
+import fastifyHelmet from '@fastify/helmet'
+import { createCredentialCheck, enableAuth, principalOf, resolveAuth, type AuthRuntime } from '../auth/plugin.ts'
+import { metadataRoutes } from '../auth/metadata.ts'
 import { createOriginCheck } from '../transports/http/origin.ts'
 import { StreamQuota } from '../transports/stream-quota.ts'
 import { httpTransport } from '../transports/http/plugin.ts'
-import { createWebSocketTransport, type WebSocketTransport } from '../transports/websocket/transport.ts'
+import { createWebSocketTransport, type WebSocketTransport, type WebSocketTransportOptions } from '../transports/websocket/transport.ts'
 import { resolvePlatformOptions, type McpPlatformOptions, type ResolvedPlatformOptions } from './options.ts'
 import { createShutdown } from './shutdown.ts'
 
@@ -62,14 +64,19 @@ async function platform (app: FastifyInstance, input: McpPlatformOptions): Promi
   decorateRegistry(app, registry)
   if (!app.hasRequestDecorator('mcpPrincipal')) app.decorateRequest('mcpPrincipal', null)
 
+  const auth = resolveAuth(options.auth, { prefix: app.prefix, path: options.path, name: options.serverInfo.name })
+  let authRuntime: AuthRuntime | undefined
   const streamQuota = new StreamQuota({ maxStreams: limits.maxStreams, maxStreamsPerClient: limits.maxStreamsPerClient, log: app.log })
-  const websocket = options.transports.websocket ? claimWebSocket(app, core, options, streamQuota) : undefined
+  const websocket = options.transports.websocket
+    ? claimWebSocket(app, core, options, streamQuota, async (request) => await authRuntime?.admitMessage?.(request))
+    : undefined
   await app.register(async function mcpEndpoint (scope) {
     scope.addHook('onRequest', createOriginCheck({ allowedOrigins: options.allowedOrigins, allowedHosts: options.allowedHosts }))
     // Answers that finish during shutdown close their connection, so the server can close without waiting for keep-alive.
     scope.addHook('onSend', async (_request, reply) => { if (core.closing) reply.header('connection', 'close') })
-    if (options.auth !== undefined) {
-      await enableAuth(scope, { secret: options.auth.jwtSecret, issuer: options.auth.issuer, audience: options.auth.audience })
+    await scope.register(fastifyHelmet, HELMET_OPTIONS)
+    if (auth !== undefined) {
+      authRuntime = await enableAuth(scope, auth, { perMinute: limits.rateLimitPerMinute, ipPerMinute: limits.rateLimitIpPerMinute, store: options.rateLimitStore })
     }
     // WebSocket upgrades of GET <path> go to the WebSocket transport; everything else stays HTTP.
     if (websocket !== undefined) await scope.register(websocket.plugin)
@@ -85,10 +92,19 @@ async function platform (app: FastifyInstance, input: McpPlatformOptions): Promi
       sseRetryMs: 1000,
       eventStore: state.streams,
       principalOf,
+      scopeChallenge: auth?.challenges.insufficientScope,
       websocket: websocket?.handler
     })
   })
-  if (options.healthPath !== false) await app.register(healthRoutes, { core, path: options.healthPath })
+  if (auth?.metadata !== undefined) await app.register(metadataRoutes, auth.metadata)
+  const healthPath = options.healthPath
+  if (healthPath !== false) {
+    await app.register(async function health (scope) {
+      // With auth on, only a caller with a valid credential sees more than the status.
+      const showDetail = auth !== undefined ? await createCredentialCheck(scope, auth) : undefined
+      await scope.register(healthRoutes, { core, path: healthPath, showDetail })
+    })
+  }
 
   // Shutdown never waits inside preClose (Fastify times those hooks with pluginTimeout): it starts
   // there, calls in flight keep their connections (and so the server) open until they end or the
@@ -109,7 +125,10 @@ async function platform (app: FastifyInstance, input: McpPlatformOptions): Promi
 }
 
 /** The platform's WebSocket transport; one per HTTP server, since upgrades are routed server-wide. */
-function claimWebSocket (app: FastifyInstance, core: ProtocolCore, options: ResolvedPlatformOptions, streamQuota: StreamQuota): WebSocketTransport {
+function claimWebSocket (
+  app: FastifyInstance, core: ProtocolCore, options: ResolvedPlatformOptions, streamQuota: StreamQuota,
+  admitMessage: WebSocketTransportOptions['admitMessage']
+): WebSocketTransport {
   const server = app.server as unknown as Record<symbol, boolean>
   if (server[kWebSocketServed] === true) throw new MCP_ERR_WEBSOCKET_TWICE()
   server[kWebSocketServed] = true
@@ -122,8 +141,31 @@ function claimWebSocket (app: FastifyInstance, core: ProtocolCore, options: Reso
     idleTimeoutMs: limits.wsIdleTimeoutMs,
     maxBufferedBytes: limits.wsMaxBufferedBytes,
     principalOf,
+    admitMessage,
     streamQuota
   })
+}
+
+/**
+ * Security headers that mean something for a JSON API (@fastify/helmet):
+ * nothing here is a page, so no content may load and nothing may frame it;
+ * no referrer leaves; MIME sniffing is off. HSTS is left to the TLS
+ * terminator, which knows whether the origin is HTTPS.
+ */
+const HELMET_OPTIONS = {
+  global: true,
+  contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+  crossOriginEmbedderPolicy: false,
+  crossOriginOpenerPolicy: false,
+  crossOriginResourcePolicy: { policy: 'same-origin' as const },
+  hsts: false,
+  originAgentCluster: false,
+  referrerPolicy: { policy: 'no-referrer' as const },
+  xDnsPrefetchControl: false,
+  xDownloadOptions: false,
+  xFrameOptions: { action: 'deny' as const },
+  xPermittedCrossDomainPolicies: false,
+  xXssProtection: false
 }
 
 async function stateFrom (options: ResolvedPlatformOptions): Promise<SharedState> {

@@ -4,7 +4,8 @@ import { ToolError } from '../../registry/tool-error.ts'
 import type { ContentBlock } from '../../registry/types.ts'
 import type { Call } from '../call.ts'
 import type { CoreContext } from '../context.ts'
-import { invalidParams, invalidToolResult, ProtocolError, unknownTool } from '../errors.ts'
+import { missingScopes } from '../../registry/access.ts'
+import { insufficientScope, invalidParams, invalidToolResult, ProtocolError, unknownTool } from '../errors.ts'
 import { cutText, jsonSize } from '../result-size.ts'
 import { formatMs, HandlerAborted, HandlerTimeout, runHandler } from '../run-handler.ts'
 
@@ -19,6 +20,8 @@ export async function callTool (core: CoreContext, call: Call): Promise<Record<s
   if (tool === undefined) {
     throw unknownTool(name)
   }
+  const missing = missingScopes(tool.scopes, call.tc.principal)
+  if (missing.length > 0) throw insufficientScope(`tool "${name}"`, tool.scopes)
   const args = call.params.arguments ?? NO_ARGUMENTS
   if (typeof args !== 'object' || args === null || Array.isArray(args)) {
     throw invalidParams('"arguments" must be an object')

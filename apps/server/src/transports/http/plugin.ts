@@ -45,6 +45,8 @@ export interface HttpTransportOptions {
   eventStore: EventStore
   /** The authenticated caller of a request, when authentication is on. */
   principalOf: (request: FastifyRequest) => Principal | undefined
+  /** The `WWW-Authenticate` value of a 403 for missing scopes, when authentication is on. */
+  scopeChallenge?: (scopes: readonly string[]) => string
   /** Serves WebSocket upgrades of `GET path` (the WebSocket transport); plain GETs stay HTTP. */
   websocket?: WebsocketHandler
 }
@@ -211,7 +213,7 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
     if (reply.raw.destroyed) return
     if (exchange.session !== undefined && inbound.method === 'initialize') reply.header('mcp-session-id', exchange.session.id)
     if (outcome.response === undefined) return reply.code(204).send()
-    return errorHeaders(reply, outcome.error).code(statusOf(outcome)).send(outcome.response)
+    return errorHeaders(reply, outcome.error, options.scopeChallenge).code(statusOf(outcome)).send(outcome.response)
   })
 
   app.route({

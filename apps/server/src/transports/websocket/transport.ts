@@ -15,7 +15,7 @@ import secureJson from 'secure-json-parse'
 import fp from 'fastify-plugin'
 import type { TransportContext } from '../../protocol/call.ts'
 import type { Outcome, ProtocolCore } from '../../protocol/dispatcher.ts'
-import { binaryFrame, parseError, shuttingDown, tooManyInFlight } from '../../protocol/errors.ts'
+import { binaryFrame, parseError, shuttingDown, tokenExpired, tooManyInFlight, type ProtocolError } from '../../protocol/errors.ts'
 import { failureFrom, type JsonRpcMessage, type RequestId } from '../../protocol/jsonrpc.ts'
 import type { InFlightCall, Session } from '../../protocol/sessions.ts'
 import { clientKeyOf } from '../client-key.ts'
@@ -61,6 +61,8 @@ export interface WebSocketTransportOptions {
   maxBufferedBytes: number
   /** The authenticated caller of an upgrade request, when authentication is on. */
   principalOf: (request: FastifyRequest) => Principal | undefined
+  /** Counts a request message against its caller's rate limit (given the upgrade request): an error to answer with when over it. */
+  admitMessage?: (request: FastifyRequest) => Promise<ProtocolError | undefined>
   /** Each connection is a long-lived stream: counted per client and in total (shared with HTTP streams). */
   streamQuota: StreamQuota
 }
@@ -117,6 +119,11 @@ export class Connection {
   #closed = false
   #corked = false
   #idleTimer: NodeJS.Timeout | undefined
+  /** Set when the connection's credential expired: close with this once what is in flight is answered. */
+  #closeWhenIdle: { code: number, reason: string } | undefined
+  #expiryTimer: NodeJS.Timeout | undefined
+  /** The caller's rate limit for each request message (set by the transport). */
+  admit: (() => Promise<ProtocolError | undefined>) | undefined
 
   /** Writes one message on the socket; the `send` of every TransportContext of this connection. */
   readonly send = (message: JsonRpcMessage): void => { this.write(JSON.stringify(message)) }
@@ -237,6 +244,20 @@ export class Connection {
       return
     }
     this.active++
+    if (this.admit === undefined) {
+      this.#dispatch(inbound, tc)
+      return
+    }
+    // Checked in arrival order (the store answers in order), so pipelined requests keep theirs.
+    this.admit().then((refused) => {
+      if (refused === undefined && !this.#closed) return this.#dispatch(inbound, tc)
+      if (--this.active === 0) this.#onIdle()
+      if (refused !== undefined) this.send(failureFrom(id, refused))
+    }, this.#onFailure)
+  }
+
+  #dispatch (inbound: Parameters<ProtocolCore['dispatch']>[0], tc: TransportContext): void {
+    const core = this.shared.options.core
     const pending = core.dispatch(inbound, tc)
     // `initialize` sets tc.session synchronously on WebSocket (a local session), so requests
     // pipelined behind it already belong to the session; checked again when it completes.
@@ -255,6 +276,7 @@ export class Connection {
 
   /** Why a request can't be served now, as a serialized error response; undefined if it can. */
   #refusal (id: RequestId, core: ProtocolCore): string | undefined {
+    if (this.#closeWhenIdle !== undefined) return JSON.stringify(failureFrom(id, tokenExpired()))
     const limit = this.shared.options.maxInFlight
     if (this.active >= limit) {
       return JSON.stringify(failureFrom(id, tooManyInFlight(limit)))
@@ -266,14 +288,38 @@ export class Connection {
   }
 
   readonly #onOutcome = (outcome: Outcome): void => {
-    if (--this.active === 0) this.lastActiveAt = Date.now()
     if (outcome.response !== undefined) this.send(outcome.response)
+    if (--this.active === 0) this.#onIdle()
   }
 
   readonly #onFailure = (error: unknown): void => {
     // The core answers every failure itself; this is a bug, logged rather than crashing the process.
-    if (--this.active === 0) this.lastActiveAt = Date.now()
+    if (--this.active === 0) this.#onIdle()
     this.logger.error({ err: error }, 'WebSocket request failed in the protocol core')
+  }
+
+  /** Nothing in flight any more. */
+  #onIdle (): void {
+    this.lastActiveAt = Date.now()
+    if (this.#closeWhenIdle !== undefined) this.end(this.#closeWhenIdle.code, this.#closeWhenIdle.reason)
+  }
+
+  /**
+   * The credential expires at `at` (epoch ms): from then on new requests are
+   * refused, and once what is in flight is answered the connection closes 1008.
+   */
+  expireAt (at: number): void {
+    const expire = () => {
+      if (this.#closed) return
+      this.logger.info('WebSocket closing: its access token expired')
+      this.#closeWhenIdle = { code: CloseCode.PolicyViolation, reason: 'access token expired' }
+      if (this.active === 0) this.end(CloseCode.PolicyViolation, 'access token expired')
+    }
+    const delay = at - Date.now()
+    if (delay <= 0) return expire()
+    // setTimeout holds at most 2^31-1 ms; token lifetimes are capped far below that.
+    this.#expiryTimer = setTimeout(expire, Math.min(delay, 2 ** 31 - 1))
+    this.#expiryTimer.unref()
   }
 
   /** The connection becomes the legacy session's: change notifications reach it on the socket. */
@@ -332,6 +378,7 @@ export class Connection {
     this.shared.connections.delete(this)
     if (this.shared.connections.size === 0) this.shared.onEmpty()
     clearTimeout(this.#idleTimer)
+    clearTimeout(this.#expiryTimer)
     this.raw.removeListener('drain', this.#onDrain)
     for (const call of this.inFlight.values()) call.cancel(reason)
     this.inFlight.clear()
@@ -378,6 +425,9 @@ export function createWebSocketTransport (options: WebSocketTransportOptions): W
     socket.once('close', release)
     const connection = new Connection(socket, request.raw.socket, principal, request.log, shared)
     shared.connections.add(connection)
+    const admit = options.admitMessage
+    if (admit !== undefined && principal !== undefined) connection.admit = async () => await admit(request)
+    if (principal?.expiresAt !== undefined) connection.expireAt(principal.expiresAt)
     if (heartbeat === undefined && options.pingIntervalMs > 0) {
       heartbeat = setInterval(tick, options.pingIntervalMs)
       heartbeat.unref()
