@@ -1,12 +1,26 @@
 /**
  * The identity provider's signing keys, from its JWKS URL (get-jwks fetches
- * and converts them to PEM and caches them by key id). What get-jwks does not
+ * them and caches them by key id; node:crypto turns them into PEM). What get-jwks does not
  * do is added here: a token naming a key id the cache does not hold refetches
  * the set at most once per `refreshMinIntervalMs`, so a flood of made-up key
  * ids cannot turn into a flood of requests to the provider; after a rotation
  * the first token with the new key id fetches the new set.
  */
+import { createPublicKey, type JsonWebKey } from 'node:crypto'
 import buildGetJwks from 'get-jwks'
+
+const pems = new WeakMap<object, string>()
+
+/** The PEM of a JWK, converted once per fetched key. */
+function pem (jwk: object): string {
+  let value = pems.get(jwk)
+  if (value === undefined) {
+    const { domain: _, ...key } = jwk as Record<string, unknown>
+    value = createPublicKey({ key: key as JsonWebKey, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString()
+    pems.set(jwk, value)
+  }
+  return value
+}
 
 export interface KeySourceOptions {
   jwksUrl: string
@@ -48,7 +62,9 @@ export function createKeySource (options: KeySourceOptions): KeySource {
         fetches++
       }
       try {
-        return await getJwks.getPublicKey({ domain, alg, kid })
+        const jwk = await getJwks.getJwk({ domain, alg, kid })
+        // node:crypto reads every key type the algorithms need (jwk-to-pem, get-jwks' own converter, lacks Ed25519).
+        return pem(jwk)
       } catch (error) {
         throw new UnknownKey(`no signing key for the token's key id: ${(error as Error).message}`)
       }
