@@ -16,7 +16,10 @@ const plugin = { plugin: async (app: any) => { app.mcp.tool({ name: 'echo', desc
 
 t.test('per principal: a burst over HTTP and WebSocket', async (t) => {
   const { url, wsUrl } = await startTestServer(t, {
-    jwtSecret: SECRET, publicUrl: RESOURCE, auth: { issuer: ISSUER }, plugins: [plugin],
+    jwtSecret: SECRET,
+    publicUrl: RESOURCE,
+    auth: { issuer: ISSUER },
+    plugins: [plugin],
     limits: { rateLimitPerMinute: 10, rateLimitIpPerMinute: 0 }
   })
   const alice = hs256(claims(RESOURCE))
@@ -59,7 +62,10 @@ t.test('per address, before the token is checked; a custom store', async (t) => 
     child () { return this }
   }
   const { url } = await startTestServer(t, {
-    jwtSecret: SECRET, publicUrl: RESOURCE, auth: { issuer: ISSUER }, plugins: [plugin],
+    jwtSecret: SECRET,
+    publicUrl: RESOURCE,
+    auth: { issuer: ISSUER },
+    plugins: [plugin],
     limits: { rateLimitPerMinute: 0, rateLimitIpPerMinute: 5 }
   })
   const bad = (i: number) => modernRequest(url, 'tools/list', {}, { headers: { authorization: `Bearer not-a-token-${i}` } })
