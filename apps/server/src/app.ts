@@ -53,6 +53,9 @@ export async function buildApp (input: AppConfig = {}, build: BuildOptions = {})
     ...build.fastify
   })
   app.setErrorHandler(plainError)
+  if (!isLoopback(config.host) && platform.auth === undefined) {
+    app.log.warn(`serving ${config.host} with no authentication (MCP_ALLOW_UNAUTHENTICATED_PUBLIC is set): every caller that reaches it may call every tool`)
+  }
 
   await app.register(mcpPlatform, platform)
   // A hard cap on sockets, above the platform's stream quota, so /health still gets in when streams are full.
