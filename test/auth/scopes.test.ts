@@ -106,6 +106,22 @@ t.test('scopes on tools, resources, templates and prompts', async (t) => {
     t.same(ran, [], 'no handler ran')
   })
 
+  t.test('subscriptions: refused for a resource the caller may not read, left out of a listen', async (t) => {
+    const client = await RawClient.connect(t, wsUrl, { headers: { authorization: `Bearer ${nobody}` } })
+    const listen = client.request('subscriptions/listen', {
+      notifications: { resourceSubscriptions: ['db://schema', 'db://readme', 'db://tables/users'] },
+      _meta: modernEnvelope({ subscriptions: {} })
+    }, 'listen-1')
+    const ack = await client.next((m) => m.method === 'notifications/subscriptions/acknowledged')
+    t.same(ack.params.notifications.resourceSubscriptions, ['db://readme'], 'only what the caller may read is kept')
+    await client.initialize()
+    const refused = await client.request('resources/subscribe', { uri: 'db://schema' })
+    t.same(refused.error?.data, { error: 'insufficient_scope', requiredScopes: ['db:read'] })
+    t.same(await client.request('resources/subscribe', { uri: 'db://readme' }).then((m) => m.result), {})
+    client.close()
+    void listen
+  })
+
   t.test('with the scopes, it runs', async (t) => {
     t.equal((await modern(writer, 'tools/call', { name: 'drop', arguments: {} })).response.result.content[0].text, 'dropped')
     t.equal((await modern(reader, 'resources/read', { uri: 'db://tables/users' })).response.result.contents[0].text, 'cols')

@@ -50,6 +50,11 @@ export async function readResource (core: CoreContext, call: Call): Promise<Reco
   return result
 }
 
+/** The scopes reading `uri` needs: its resource's, else its template's (none when neither is registered). */
+export function scopesToRead (core: CoreContext, uri: string): readonly string[] {
+  return core.registry.resources.get(uri)?.scopes ?? core.registry.matchTemplate(uri)?.template.scopes ?? []
+}
+
 function toContents (uri: string, value: ReadResult): Array<Record<string, unknown>> {
   if (typeof value === 'string') return [{ uri, text: value }]
   const items = Array.isArray(value) ? value : [value]
