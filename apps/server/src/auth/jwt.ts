@@ -65,8 +65,11 @@ export async function createJwtVerifier (scope: FastifyInstance, settings: JwtSe
       clockTolerance: skewMs,
       // The payload, not { header, payload } (decode.complete is only for the key lookup).
       complete: false,
-      // A verified token is cached by fast-jwt; an uncached check per request is cheap enough and rotation-safe.
-      cache: false,
+      // An agent sends the same token many times: fast-jwt keeps verified tokens (by hash, never past their exp)
+      // for a minute, so the signature is checked once per token and minute, not per request. A key withdrawn
+      // from the JWKS stops verifying within that minute for tokens seen before (keys themselves are cached 10 min).
+      cache: 1000,
+      cacheTTL: 60_000,
       extractToken: (request: FastifyRequest) => (request as unknown as Record<symbol, string | undefined>)[kToken]
     }
   } as never)

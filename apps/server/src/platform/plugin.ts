@@ -16,10 +16,10 @@ import { ProtocolCore } from '../protocol/dispatcher.ts'
 import { decorateRegistry } from '../registry/plugin.ts'
 import { Registry } from '../registry/registry.ts'
 import { createMemoryState, type SharedState } from '../state/index.ts'
-import fastifyHelmet from '@fastify/helmet'
 import { createCredentialCheck, enableAuth, principalOf, resolveAuth, type AuthRuntime } from '../auth/plugin.ts'
 import { metadataRoutes } from '../auth/metadata.ts'
 import { createOriginCheck } from '../transports/http/origin.ts'
+import { securityHeaders } from '../transports/http/security-headers.ts'
 import { StreamQuota } from '../transports/stream-quota.ts'
 import { httpTransport } from '../transports/http/plugin.ts'
 import { createWebSocketTransport, type WebSocketTransport, type WebSocketTransportOptions } from '../transports/websocket/transport.ts'
@@ -74,7 +74,7 @@ async function platform (app: FastifyInstance, input: McpPlatformOptions): Promi
     scope.addHook('onRequest', createOriginCheck({ allowedOrigins: options.allowedOrigins, allowedHosts: options.allowedHosts }))
     // Answers that finish during shutdown close their connection, so the server can close without waiting for keep-alive.
     scope.addHook('onSend', async (_request, reply) => { if (core.closing) reply.header('connection', 'close') })
-    await scope.register(fastifyHelmet, HELMET_OPTIONS)
+    scope.addHook('onRequest', securityHeaders)
     if (auth !== undefined) {
       authRuntime = await enableAuth(scope, auth, { perMinute: limits.rateLimitPerMinute, ipPerMinute: limits.rateLimitIpPerMinute, store: options.rateLimitStore })
     }
@@ -144,28 +144,6 @@ function claimWebSocket (
     admitMessage,
     streamQuota
   })
-}
-
-/**
- * Security headers that mean something for a JSON API (@fastify/helmet):
- * nothing here is a page, so no content may load and nothing may frame it;
- * no referrer leaves; MIME sniffing is off. HSTS is left to the TLS
- * terminator, which knows whether the origin is HTTPS.
- */
-const HELMET_OPTIONS = {
-  global: true,
-  contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
-  crossOriginEmbedderPolicy: false,
-  crossOriginOpenerPolicy: false,
-  crossOriginResourcePolicy: { policy: 'same-origin' as const },
-  hsts: false,
-  originAgentCluster: false,
-  referrerPolicy: { policy: 'no-referrer' as const },
-  xDnsPrefetchControl: false,
-  xDownloadOptions: false,
-  xFrameOptions: { action: 'deny' as const },
-  xPermittedCrossDomainPolicies: false,
-  xXssProtection: false
 }
 
 async function stateFrom (options: ResolvedPlatformOptions): Promise<SharedState> {
