@@ -25,6 +25,7 @@ import { checkModernHeaders } from './headers.ts'
 import { HttpExchange, type StreamSettings } from './exchange.ts'
 import { SSE_HEADERS, SseStream, sseFrame, type FlowLimits } from './sse.ts'
 import { errorHeaders, sendError, statusOf } from './status.ts'
+import { cutAtExpiry } from './stream-expiry.ts'
 
 export interface HttpTransportOptions {
   core: ProtocolCore
@@ -199,6 +200,7 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
       if (typeof acquired !== 'function') return sendError(reply, acquired, inbound.id)
       releaseStream = acquired
       reply.raw.once('close', releaseStream)
+      cutAtExpiry(reply.raw, exchange.principal, request.log)
     }
     exchange.watch()
     const outcome = await core.dispatch(inbound, exchange)
@@ -246,6 +248,7 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
       const releaseStream = options.streamQuota.acquire(clientKeyOf(options.principalOf(request), request.ip), 'GET stream')
       if (typeof releaseStream !== 'function') return sendError(reply, releaseStream)
       reply.raw.once('close', releaseStream)
+      cutAtExpiry(reply.raw, options.principalOf(request), request.log)
       reply.hijack()
       const stream = new SseStream(reply.raw, { headers: { 'mcp-session-id': session.id }, keepAliveMs: options.keepAliveMs, flow })
       const send = (message: JsonRpcMessage) => stream.write(message)
