@@ -9,21 +9,24 @@ import Fastify from 'fastify'
 import { mcpPlatform } from '@mcp-platform/server'
 import { modernEnvelope, modernHeaders, modernRequest, startTestServer } from '@mcp-platform/server/testing'
 import { RawClient } from '../websocket/helpers.ts'
-import { claims, hs256, ISSUER, RESOURCE_ORIGIN, SECRET } from './helpers.ts'
+import { checkLogs, claims, hs256, ISSUER, logCapture, RESOURCE_ORIGIN, SECRET } from './helpers.ts'
 
 const RESOURCE = `${RESOURCE_ORIGIN}/mcp`
 const plugin = { plugin: async (app: any) => { app.mcp.tool({ name: 'echo', description: 'echo', handler: () => 'ok' }) } }
 
 t.test('per principal: a burst over HTTP and WebSocket', async (t) => {
+  const logs = logCapture()
   const { url, wsUrl } = await startTestServer(t, {
     jwtSecret: SECRET,
     publicUrl: RESOURCE,
     auth: { issuer: ISSUER },
     plugins: [plugin],
+    logLevel: 'debug',
     limits: { rateLimitPerMinute: 10, rateLimitIpPerMinute: 0 }
-  })
+  }, { logStream: logs.stream })
   const alice = hs256(claims(RESOURCE))
   const bob = hs256(claims(RESOURCE, { sub: 'bob' }))
+  logs.secrets.add(alice).add(bob)
   const call = (token: string) => modernRequest(url, 'tools/call', { name: 'echo', arguments: {} }, { headers: { authorization: `Bearer ${token}` } })
   const statuses = await Promise.all(Array.from({ length: 15 }, async () => (await call(alice)).status))
   t.equal(statuses.filter((s) => s === 200).length, 10, '10 of a burst of 15 pass')
@@ -45,6 +48,7 @@ t.test('per principal: a burst over HTTP and WebSocket', async (t) => {
   t.match(errors[0].error!.message, /Too many requests/)
   t.equal(client.ws.readyState, 1, 'the connection stays open')
   client.close()
+  checkLogs(t, logs)
 })
 
 t.test('per address, before the token is checked; a custom store', async (t) => {

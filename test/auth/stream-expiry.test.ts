@@ -5,7 +5,7 @@
  */
 import t from 'tap'
 import { LEGACY_VERSION, modernEnvelope, modernHeaders, rawPost, startTestServer } from '@mcp-platform/server/testing'
-import { claims, hs256, ISSUER, now, RESOURCE_ORIGIN, SECRET } from './helpers.ts'
+import { checkLogs, claims, hs256, ISSUER, logCapture, now, RESOURCE_ORIGIN, SECRET } from './helpers.ts'
 
 const RESOURCE = `${RESOURCE_ORIGIN}/mcp`
 
@@ -24,9 +24,11 @@ async function openFor (response: Response, limitMs: number): Promise<number | '
 }
 
 t.test('long-lived HTTP streams end when their token expires', async (t) => {
-  const { url } = await startTestServer(t, { jwtSecret: SECRET, publicUrl: RESOURCE, auth: { issuer: ISSUER } })
+  const logs = logCapture()
+  const { url } = await startTestServer(t, { jwtSecret: SECRET, publicUrl: RESOURCE, auth: { issuer: ISSUER }, logLevel: 'debug' }, { logStream: logs.stream })
   const shortLived = hs256(claims(RESOURCE, { exp: now() + 2 }))
   const longLived = hs256(claims(RESOURCE, { exp: now() + 600 }))
+  logs.secrets.add(shortLived).add(longLived)
 
   t.test('a subscriptions/listen stream', async (t) => {
     const listen = (token: string) => fetch(url, {
@@ -50,5 +52,10 @@ t.test('long-lived HTTP streams end when their token expires', async (t) => {
     const stream = await fetch(url, { headers: { ...headers, accept: 'text/event-stream', 'mcp-session-id': session } })
     t.equal(stream.status, 200)
     t.type(await openFor(stream, 8000), 'number', 'the GET stream ended at the expiry')
+  })
+
+  t.test('the expiry was logged, no token was', async (t) => {
+    t.match(logs.text(), /HTTP stream closed: its access token expired/)
+    checkLogs(t, logs)
   })
 })
