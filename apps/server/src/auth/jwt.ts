@@ -31,26 +31,23 @@ export const ASYMMETRIC_ALGORITHMS = ['RS256', 'ES256', 'EdDSA']
 /** Where the authenticate hook leaves the token it found, for @fastify/jwt's `extractToken`. */
 export const kToken = Symbol('mcp.bearerToken')
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    mcpJwtVerify: <T>() => Promise<T>
-  }
-}
-
 export interface JwtVerifier {
   verify (request: FastifyRequest, token: string): Promise<Principal>
   readonly keys: KeySource | undefined
 }
 
-/** Registers @fastify/jwt on `scope` (under its own namespace, so a host app's own @fastify/jwt is untouched). */
-export async function createJwtVerifier (scope: FastifyInstance, settings: JwtSettings): Promise<JwtVerifier> {
+/**
+ * Registers @fastify/jwt on `scope` under a namespace of its own, so that a host app's own @fastify/jwt (whose
+ * `jwt` decorator the scope inherits) and the platform's other scope never collide.
+ */
+export async function createJwtVerifier (scope: FastifyInstance, settings: JwtSettings, namespace: string): Promise<JwtVerifier> {
   const keys = settings.jwksUrl !== undefined
     ? createKeySource({ jwksUrl: settings.jwksUrl, refreshMinIntervalMs: settings.jwksRefreshMinIntervalMs })
     : undefined
   const skewMs = settings.clockSkewSeconds * 1000
   await scope.register(fastifyJwt, {
-    namespace: 'mcp',
-    decoratorName: 'mcpJwtClaims',
+    namespace,
+    decoratorName: `${namespace}JwtClaims`,
     secret: keys === undefined
       ? settings.jwtSecret!
       : async (_request: FastifyRequest, token: { header: { kid?: unknown, alg?: unknown } }) => await keys.keyFor(token.header),
@@ -74,11 +71,12 @@ export async function createJwtVerifier (scope: FastifyInstance, settings: JwtSe
     }
   } as never)
 
+  const verifyName = `${namespace}JwtVerify`
   async function verify (request: FastifyRequest, token: string): Promise<Principal> {
     (request as unknown as Record<symbol, string>)[kToken] = token
     let claims: Record<string, unknown>
     try {
-      claims = await request.mcpJwtVerify<Record<string, unknown>>()
+      claims = await (request as unknown as Record<string, () => Promise<Record<string, unknown>>>)[verifyName]()
     } catch (error) {
       // fast-jwt's and the key source's messages say what failed; neither includes the token.
       throw new InvalidToken((error as Error).message)

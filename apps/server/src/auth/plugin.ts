@@ -81,7 +81,7 @@ export interface AuthRuntime {
 
 /** Registers the checks on the endpoint's scope. */
 export async function enableAuth (scope: FastifyInstance, auth: ResolvedAuth, limits: RateLimits): Promise<AuthRuntime> {
-  const verifier = await verifierFor(scope, auth)
+  const verifier = await verifierFor(scope, auth, 'mcp')
   const { byAddress, byPrincipal } = await createLimiters(scope, limits)
   const { challenges } = auth
 
@@ -116,14 +116,14 @@ export async function enableAuth (scope: FastifyInstance, auth: ResolvedAuth, li
 
 /** The credential check alone (for /health's detail), registered on its own scope. */
 export async function createCredentialCheck (scope: FastifyInstance, auth: ResolvedAuth): Promise<(request: FastifyRequest) => Promise<boolean>> {
-  const verifier = await verifierFor(scope, auth)
+  const verifier = await verifierFor(scope, auth, 'mcpHealth')
   return async (request) => {
     const credential = credentialOf(request)
     return credential.kind === 'token' && 'principal' in await verifier.check(request, credential.token)
   }
 }
 
-async function verifierFor (scope: FastifyInstance, auth: ResolvedAuth): Promise<Verifier> {
+async function verifierFor (scope: FastifyInstance, auth: ResolvedAuth, namespace: string): Promise<Verifier> {
   const { options } = auth
   if (auth.mode === 'apikey') return apiKeyChecker(createApiKeyChecker(options.apiKeys ?? []))
   return jwtChecker(await createJwtVerifier(scope, {
@@ -134,7 +134,7 @@ async function verifierFor (scope: FastifyInstance, auth: ResolvedAuth): Promise
     maxTokenLifetimeSeconds: options.maxTokenLifetimeSeconds,
     clockSkewSeconds: options.clockSkewSeconds,
     jwksRefreshMinIntervalMs: options.jwksRefreshMinIntervalMs
-  }))
+  }, namespace))
 }
 
 async function refuse (reply: FastifyReply, error: ProtocolError, challenge: string): Promise<FastifyReply> {
