@@ -299,7 +299,8 @@ t.test('npm start: a plugin that throws while registering, a port in use, an unr
   t.match(inUse.output, String(port))
   t.notMatch(inUse.output, /\n\s+at /, 'no stack')
 
-  const host = await start({ MCP_CONFIG: config, HOST: 'no-such-host.invalid' })
+  // Past the public-bind checks (opted out here), to reach the listen error.
+  const host = await start({ MCP_CONFIG: config, HOST: 'no-such-host.invalid', MCP_ALLOW_UNAUTHENTICATED_PUBLIC: '1', MCP_ALLOWED_HOSTS: '*' })
   t.equal(host.code, 1, 'an unresolvable host: exit 1')
   t.match(host.output, 'MCP_ERR_HOST_UNRESOLVED')
   t.match(host.output, 'no-such-host.invalid')
@@ -315,6 +316,18 @@ t.test('embedding: wrong mcpPlatform options, and a second WebSocket transport o
   twice.register(async (scope) => { await scope.register(mcpPlatform) }, { prefix: '/b' })
   expectCode(t, await twice.ready().then(() => undefined, (error: unknown) => error), 'MCP_ERR_WEBSOCKET_TWICE')
   await twice.close()
+})
+
+t.test('authorization: a public bind without auth or Host names, a bad API keys file, bad scopes', async (t) => {
+  expectCode(t, await rejection(buildApp({ logLevel: 'silent', host: '0.0.0.0' })), 'MCP_ERR_UNAUTHENTICATED_PUBLIC_BIND')
+  expectCode(t, await rejection(buildApp({ logLevel: 'silent', host: '0.0.0.0', auth: { allowUnauthenticatedPublic: true } })), 'MCP_ERR_PUBLIC_HOSTS')
+  const dir = tempDir(t)
+  writeFiles(dir, { 'keys.json': JSON.stringify({ keys: [{ sha256: 'not-hex', principal: 'svc' }] }) })
+  const file = expectCode(t, await rejection(buildApp({ logLevel: 'silent', auth: { mode: 'apikey', apiKeysFile: join(dir, 'keys.json') } })), 'MCP_ERR_API_KEYS_FILE')
+  t.match(file.message, /keys\/0\/sha256/)
+  expectCode(t, await rejection(buildApp({ logLevel: 'silent', auth: { mode: 'apikey', apiKeysFile: join(dir, 'missing.json') } })), 'MCP_ERR_API_KEYS_FILE', 'a missing file')
+  const scoped = thrown(() => new Registry().scoped('p').tool({ name: 't', description: 'd', scopes: ['has space'], handler: () => '' }))
+  expectCode(t, scoped, 'MCP_ERR_INVALID_SCOPES')
 })
 
 t.test('docs/errors.md lists exactly the codes errors.ts exports', async (t) => {

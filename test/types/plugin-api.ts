@@ -49,6 +49,25 @@ export const plugin: FastifyPluginAsync = async (app) => {
     read: (uri, { table, limit }) => `${uri} ${table} ${limit}`
   })
 
+  app.mcp.tool({
+    name: 'scoped',
+    description: 'Scopes are declared at registration; the caller\'s are on ctx.principal',
+    scopes: ['db:read'],
+    handler: (_args, ctx) => {
+      const held: string[] | undefined = ctx.principal?.scopes
+      const expiresAt: number | undefined = ctx.principal?.expiresAt
+      return `${held?.join(' ')} ${expiresAt}`
+    }
+  })
+
+  app.mcp.resource({
+    uri: 'db://schema',
+    name: 'schema',
+    // @ts-expect-error scopes are a list of names, not one string
+    scopes: 'db:read',
+    read: () => ''
+  })
+
   app.mcp.prompt({
     name: 'typed_prompt',
     arguments: Type.Object({ topic: Type.String() }),

@@ -5,6 +5,7 @@
  * encapsulated context. It returns a ready instance.
  */
 import { STATUS_CODES } from 'node:http'
+import { resolve } from 'node:path'
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import { normalizeConfig, type ResolvedConfig } from './config/load.ts'
 import { loadPlugin, registerToolPlugin } from './config/plugins.ts'
@@ -17,6 +18,10 @@ import { redactRedisUrl } from './state/redis/connection.ts'
 import { createRedisState } from './state/redis/index.ts'
 import { clientErrorHandler } from './transports/http/client-error.ts'
 import { isLoopback, LOOPBACK_HOSTS } from './transports/loopback.ts'
+import { loadApiKeys } from './auth/api-keys.ts'
+import { authModeOf } from './auth/mode.ts'
+import type { ApiKey } from './auth/options.ts'
+import { MCP_ERR_PUBLIC_HOSTS, MCP_ERR_UNAUTHENTICATED_PUBLIC_BIND } from './errors.ts'
 
 export interface BuildOptions {
   /** Pino options, instead of the ones made from `logLevel`. */
@@ -31,11 +36,16 @@ export interface BuildOptions {
 
 export async function buildApp (input: AppConfig = {}, build: BuildOptions = {}): Promise<FastifyInstance> {
   const config = normalizeConfig(input)
+  const apiKeys = authModeOf({ ...config.auth, jwtSecret: config.jwtSecret }) === 'apikey' && config.auth.apiKeysFile !== undefined
+    ? await loadApiKeys(resolve(build.cwd ?? process.cwd(), config.auth.apiKeysFile))
+    : undefined
+  const platform = platformOptions(config, apiKeys)
   const app = Fastify({
     logger: build.logger ?? {
       level: config.logLevel,
-      // Credentials never reach the logs.
-      redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["mcp-session-id"]'],
+      // Credentials never reach the logs: tokens, API keys (they travel as bearer tokens), WebSocket subprotocol tokens, session ids.
+      redact: REDACTED_PATHS,
+      serializers: { req: requestForLog },
       ...(build.logStream !== undefined ? { stream: build.logStream } : {})
     },
     bodyLimit: config.limits.bodyLimit,
@@ -47,11 +57,14 @@ export async function buildApp (input: AppConfig = {}, build: BuildOptions = {})
     ...build.fastify
   })
   app.setErrorHandler(plainError)
+  if (!isLoopback(config.host) && platform.auth === undefined) {
+    app.log.warn(`serving ${config.host} with no authentication (MCP_ALLOW_UNAUTHENTICATED_PUBLIC is set): every caller that reaches it may call every tool`)
+  }
 
   // Traces only when an OTLP endpoint is configured (OTEL_EXPORTER_OTLP_ENDPOINT); flushed on close.
   const tracing = tracingFromEnv(process.env, config.serverVersion)
   if (tracing !== undefined) app.addHook('onClose', async () => { await tracing.shutdown() })
-  await app.register(mcpPlatform, { ...platformOptions(config), tracer: tracing?.tracer })
+  await app.register(mcpPlatform, { ...platform, tracer: tracing?.tracer })
   // A hard cap on sockets, above the platform's stream quota, so /health still gets in when streams are full.
   if (config.limits.maxConnections > 0) app.server.maxConnections = config.limits.maxConnections
 
@@ -82,16 +95,30 @@ function plainError (error: Error & { statusCode?: number }, request: FastifyReq
   return reply.code(status).send({ statusCode: status, error: STATUS_CODES[status], message: status === 500 ? 'Internal Server Error' : error.message })
 }
 
-/** The platform's options from the server's configuration. */
-export function platformOptions (config: ResolvedConfig): McpPlatformOptions {
+/**
+ * The platform's options from the server's configuration. On a public bind it
+ * refuses to serve without authentication (unless explicitly allowed) and
+ * without knowing its Host names.
+ */
+export function platformOptions (config: ResolvedConfig, apiKeys?: ApiKey[]): McpPlatformOptions {
+  const mode = authModeOf({ ...config.auth, jwtSecret: config.jwtSecret, apiKeys })
+  const local = isLoopback(config.host)
+  if (!local && mode === 'none' && !config.auth.allowUnauthenticatedPublic) throw new MCP_ERR_UNAUTHENTICATED_PUBLIC_BIND(config.host)
+  const publicHost = config.publicUrl !== undefined ? new URL(config.publicUrl).hostname.toLowerCase() : undefined
+  let allowedHosts = config.allowedHosts
+  if (allowedHosts === undefined) {
+    if (local) allowedHosts = publicHost !== undefined && !LOOPBACK_HOSTS.includes(publicHost) ? [...LOOPBACK_HOSTS, publicHost] : [...LOOPBACK_HOSTS]
+    else if (publicHost !== undefined) allowedHosts = [publicHost]
+    else throw new MCP_ERR_PUBLIC_HOSTS(config.host)
+  }
+  const { allowUnauthenticatedPublic: _, apiKeysFile: __, ...auth } = config.auth
   return {
     serverInfo: { name: config.serverName, version: config.serverVersion },
     instructions: config.instructions,
     path: config.path,
     allowedOrigins: config.allowedOrigins,
-    // Bound to loopback, only loopback names; bound elsewhere, any name unless configured.
-    allowedHosts: config.allowedHosts ?? (isLoopback(config.host) ? [...LOOPBACK_HOSTS] : ['*']),
-    auth: config.jwtSecret === undefined ? undefined : { jwtSecret: config.jwtSecret, issuer: config.auth.issuer, audience: config.auth.audience },
+    allowedHosts,
+    auth: mode === 'none' ? undefined : { ...auth, mode, resource: config.publicUrl, jwtSecret: config.jwtSecret, apiKeys },
     stateSecret: config.stateSecret,
     limits: config.limits,
     state: config.redisUrl === undefined ? undefined : redisState(config.redisUrl)
@@ -107,5 +134,22 @@ function redisState (url: string): StateOption {
       url,
       onError: (error) => warning.warn(log, { err: { message: error.message } }, 'Redis connection trouble: calls that need shared state fail until it is back')
     })
+  }
+}
+
+const REDACTED_PATHS = [
+  'req.headers.authorization', 'req.headers.cookie', 'req.headers["mcp-session-id"]',
+  'req.headers["sec-websocket-protocol"]', 'req.headers["x-api-key"]'
+]
+
+/** The request as logged: its URL without the query string, where a careless client may have put a token. */
+function requestForLog (request: FastifyRequest): Record<string, unknown> {
+  const url = request.url
+  const query = url.indexOf('?')
+  return {
+    method: request.method,
+    url: query === -1 ? url : `${url.slice(0, query)}?…`,
+    host: request.host,
+    remoteAddress: request.ip
   }
 }

@@ -145,3 +145,24 @@ export const MCP_ERR_WEBSOCKET_TWICE = createError<'MCP_ERR_WEBSOCKET_TWICE', []
   'MCP_ERR_WEBSOCKET_TWICE',
   'The MCP WebSocket transport is already served by another mcpPlatform on this HTTP server (upgrades are routed server-wide): ' +
   'register the second platform with transports: { websocket: false }, or on a Fastify instance of its own')
+
+// ---- Authorization (docs/security.md) ----
+
+export const MCP_ERR_UNAUTHENTICATED_PUBLIC_BIND = createError<'MCP_ERR_UNAUTHENTICATED_PUBLIC_BIND', [host: string]>(
+  'MCP_ERR_UNAUTHENTICATED_PUBLIC_BIND',
+  'Refusing to serve %s (not loopback) with no authentication: anyone who reaches this address could call every tool. ' +
+  'Turn authentication on (MCP_AUTH=jwt with MCP_JWT_JWKS_URL or MCP_JWT_SECRET, or MCP_AUTH=apikey with MCP_API_KEYS_FILE), ' +
+  'bind to 127.0.0.1, or opt in explicitly with MCP_ALLOW_UNAUTHENTICATED_PUBLIC=1 (see docs/security.md)')
+
+export const MCP_ERR_PUBLIC_HOSTS = createError<'MCP_ERR_PUBLIC_HOSTS', [host: string]>(
+  'MCP_ERR_PUBLIC_HOSTS',
+  'Serving %s (not loopback) needs to know which Host names to answer to (DNS rebinding protection): ' +
+  'set MCP_PUBLIC_URL (its host is allowed) or MCP_ALLOWED_HOSTS (a comma-separated list, or * to allow any name explicitly)')
+
+export const MCP_ERR_API_KEYS_FILE = createError<'MCP_ERR_API_KEYS_FILE', [file: string, reason: string]>(
+  'MCP_ERR_API_KEYS_FILE',
+  'The API keys file %s cannot be used: %s. It must be JSON: { "keys": [{ "sha256": "<hex SHA-256 of the key>", "principal": "<caller name>", "scopes": ["…"] }] } (see docs/security.md)')
+
+export const MCP_ERR_INVALID_SCOPES = createError<'MCP_ERR_INVALID_SCOPES', [what: string, owner: string]>(
+  'MCP_ERR_INVALID_SCOPES',
+  '%s (plugin "%s") has invalid "scopes": give an array of scope names (printable characters, no spaces or quotes), e.g. scopes: [\'db:read\']')

@@ -9,13 +9,14 @@ import { pathToFileURL } from 'node:url'
 import { ValueErrorType } from '@sinclair/typebox/errors'
 import { Value } from '@sinclair/typebox/value'
 import { ConfigSchema, type AppConfig, type ServerConfig } from './schema.ts'
+import { authProblems } from '../auth/mode.ts'
 import { MCP_ERR_CONFIG_FILE, MCP_ERR_CONFIG_NOT_FOUND, MCP_ERR_INVALID_CONFIG } from '../errors.ts'
 
 // Configuration errors are instances of ConfigError (their common base), as before the codes.
 export { ConfigError } from '../errors.ts'
 
 /** Environment variables and the setting each one overrides. */
-export const ENVIRONMENT: ReadonlyArray<{ name: string, path: string, kind: 'string' | 'integer' | 'list' }> = [
+export const ENVIRONMENT: ReadonlyArray<{ name: string, path: string, kind: 'string' | 'integer' | 'list' | 'boolean' }> = [
   { name: 'HOST', path: 'host', kind: 'string' },
   { name: 'PORT', path: 'port', kind: 'integer' },
   { name: 'MCP_PATH', path: 'path', kind: 'string' },
@@ -24,6 +25,16 @@ export const ENVIRONMENT: ReadonlyArray<{ name: string, path: string, kind: 'str
   { name: 'MCP_ALLOWED_HOSTS', path: 'allowedHosts', kind: 'list' },
   { name: 'MCP_JWT_ISSUER', path: 'auth.issuer', kind: 'string' },
   { name: 'MCP_JWT_AUDIENCE', path: 'auth.audience', kind: 'string' },
+  { name: 'MCP_PUBLIC_URL', path: 'publicUrl', kind: 'string' },
+  { name: 'MCP_AUTH', path: 'auth.mode', kind: 'string' },
+  { name: 'MCP_JWT_JWKS_URL', path: 'auth.jwksUrl', kind: 'string' },
+  { name: 'MCP_JWT_MAX_LIFETIME_SECONDS', path: 'auth.maxTokenLifetimeSeconds', kind: 'integer' },
+  { name: 'MCP_JWT_CLOCK_SKEW_SECONDS', path: 'auth.clockSkewSeconds', kind: 'integer' },
+  { name: 'MCP_JWKS_REFRESH_MIN_INTERVAL_MS', path: 'auth.jwksRefreshMinIntervalMs', kind: 'integer' },
+  { name: 'MCP_AUTHORIZATION_SERVERS', path: 'auth.authorizationServers', kind: 'list' },
+  { name: 'MCP_SCOPES_SUPPORTED', path: 'auth.scopesSupported', kind: 'list' },
+  { name: 'MCP_API_KEYS_FILE', path: 'auth.apiKeysFile', kind: 'string' },
+  { name: 'MCP_ALLOW_UNAUTHENTICATED_PUBLIC', path: 'auth.allowUnauthenticatedPublic', kind: 'boolean' },
   { name: 'MCP_BODY_LIMIT', path: 'limits.bodyLimit', kind: 'integer' },
   { name: 'MCP_TOOL_TIMEOUT_MS', path: 'limits.toolTimeoutMs', kind: 'integer' },
   { name: 'MCP_MAX_SESSIONS', path: 'limits.maxSessions', kind: 'integer' },
@@ -56,7 +67,9 @@ export const ENVIRONMENT: ReadonlyArray<{ name: string, path: string, kind: 'str
   { name: 'MCP_WS_MAX_BACKLOG_BYTES', path: 'limits.wsMaxBacklogBytes', kind: 'integer' },
   { name: 'MCP_WS_PING_INTERVAL_MS', path: 'limits.wsPingIntervalMs', kind: 'integer' },
   { name: 'MCP_WS_IDLE_TIMEOUT_MS', path: 'limits.wsIdleTimeoutMs', kind: 'integer' },
-  { name: 'MCP_WS_MAX_BUFFERED_BYTES', path: 'limits.wsMaxBufferedBytes', kind: 'integer' }
+  { name: 'MCP_WS_MAX_BUFFERED_BYTES', path: 'limits.wsMaxBufferedBytes', kind: 'integer' },
+  { name: 'MCP_RATE_LIMIT_PER_MINUTE', path: 'limits.rateLimitPerMinute', kind: 'integer' },
+  { name: 'MCP_RATE_LIMIT_IP_PER_MINUTE', path: 'limits.rateLimitIpPerMinute', kind: 'integer' }
 ]
 
 /** The validated configuration, with the secrets that come only from the environment. */
@@ -109,6 +122,9 @@ export function applyEnvironment (config: AppConfig, env: NodeJS.ProcessEnv): { 
     let value: unknown = raw
     if (kind === 'integer') {
       value = /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw
+    } else if (kind === 'boolean') {
+      // Anything else stays a string, which the schema refuses with the variable's name.
+      value = /^(1|true|yes)$/i.test(raw.trim()) ? true : /^(0|false|no)$/i.test(raw.trim()) ? false : raw
     } else if (kind === 'list') {
       value = raw.split(',').map((item) => item.trim()).filter((item) => item !== '')
     }
@@ -167,6 +183,9 @@ export function normalizeConfig (input: AppConfig, sources = new Map<string, str
   }
   if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
     problems.push('  - REDIS_URL: must be redis://[user:password@]host:port[/db] or rediss://… (TLS)')
+  }
+  if (problems.length === 0) {
+    for (const problem of authProblems({ ...candidate.auth, jwtSecret }, candidate.publicUrl)) problems.push(`  - auth: ${problem}`)
   }
   if (problems.length > 0) throw new MCP_ERR_INVALID_CONFIG([...new Set(problems)].join('\n'))
   return { ...candidate, plugins, stateSecret, jwtSecret, redisUrl }

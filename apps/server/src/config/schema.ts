@@ -4,6 +4,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox'
 import type { FastifyPluginAsync } from 'fastify'
+import { SCOPE_PATTERN } from '../auth/options.ts'
 
 const LogLevel = Type.Union([
   Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'),
@@ -43,7 +44,9 @@ export const LimitsSchema = Type.Object({
   wsMaxBacklogBytes: Type.Integer({ minimum: 1024, default: 1_048_576, description: 'WebSocket: bytes of requests already read past the in-flight cap that wait their turn; beyond them a request is refused (-32600)' }),
   wsPingIntervalMs: Type.Integer({ minimum: 0, default: 30_000, description: 'WebSocket: interval of server pings; a connection that misses one is closed (0: off)' }),
   wsIdleTimeoutMs: Type.Integer({ minimum: 0, default: 300_000, description: 'WebSocket: close a connection with no message and nothing in flight this long (0: off)' }),
-  wsMaxBufferedBytes: Type.Integer({ minimum: 16_384, default: 4_194_304, description: 'WebSocket: unsent bytes per connection before the server stops reading from it (as much again: close 1008)' })
+  wsMaxBufferedBytes: Type.Integer({ minimum: 16_384, default: 4_194_304, description: 'WebSocket: unsent bytes per connection before the server stops reading from it (as much again: close 1008)' }),
+  rateLimitPerMinute: Type.Integer({ minimum: 0, default: 600, description: 'With auth on: MCP requests (HTTP requests and WebSocket messages) one principal may send per minute; more: 429 with Retry-After (0: off)' }),
+  rateLimitIpPerMinute: Type.Integer({ minimum: 0, default: 1200, description: 'With auth on: MCP requests one remote address may send per minute, counted before the token is checked (0: off)' })
 }, { additionalProperties: false, default: {} })
 
 export const PluginEntrySchema = Type.Union([
@@ -74,10 +77,30 @@ export const ConfigSchema = Type.Object({
   /** Host names the server answers to (`*`: any). Default: loopback names when bound to loopback, else any. */
   allowedHosts: Type.Optional(Type.Array(Type.String())),
   plugins: Type.Array(PluginEntrySchema, { default: [] }),
-  /** Bearer-token (JWT, HS256) checks, on when MCP_JWT_SECRET is set. */
+  /** The MCP endpoint's public URL (`https://mcp.example.com/mcp`): the OAuth resource, the default token audience and the Host allowed on a public bind. */
+  publicUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+  /** Who may call: see docs/security.md. */
   auth: Type.Object({
+    /** none, jwt (bearer JWTs) or apikey (MCP_API_KEYS_FILE); unset: jwt when a JWT secret or JWKS URL is given, else none. */
+    mode: Type.Optional(Type.Union([Type.Literal('none'), Type.Literal('jwt'), Type.Literal('apikey')])),
     issuer: Type.Optional(Type.String({ minLength: 1 })),
-    audience: Type.Optional(Type.String({ minLength: 1 }))
+    audience: Type.Optional(Type.String({ minLength: 1 })),
+    /** Where the identity provider publishes its signing keys (RS256, ES256, EdDSA). */
+    jwksUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+    /** Longest token lifetime accepted (exp - iat, or exp - now), in seconds. */
+    maxTokenLifetimeSeconds: Type.Integer({ minimum: 60, default: 86_400 }),
+    /** Clock difference tolerated on exp, nbf and iat, in seconds. */
+    clockSkewSeconds: Type.Integer({ minimum: 0, maximum: 300, default: 30 }),
+    /** A token naming an unknown key id refetches the JWKS at most this often (ms). */
+    jwksRefreshMinIntervalMs: Type.Integer({ minimum: 0, default: 30_000 }),
+    /** `authorization_servers` of the protected resource metadata; default: the issuer. */
+    authorizationServers: Type.Optional(Type.Array(Type.String({ pattern: '^https?://' }))),
+    /** `scopes_supported` of the metadata and `scope` of 401 challenges. */
+    scopesSupported: Type.Optional(Type.Array(Type.String({ pattern: SCOPE_PATTERN }))),
+    /** A JSON file of API keys (hashes, principals, scopes) for MCP_AUTH=apikey. */
+    apiKeysFile: Type.Optional(Type.String({ minLength: 1 })),
+    /** Opt-in to serving a non-loopback address with no authentication. */
+    allowUnauthenticatedPublic: Type.Boolean({ default: false })
   }, { additionalProperties: false, default: {} }),
   limits: LimitsSchema
 }, { additionalProperties: false })
@@ -95,7 +118,7 @@ export type ServerConfig = Omit<Static<typeof ConfigSchema>, 'plugins'> & { plug
 
 /** What `fastify.config.ts` exports and `buildApp` accepts: everything optional. */
 export type AppConfig = Partial<Omit<ServerConfig, 'plugins' | 'limits' | 'auth'>> & {
-  auth?: ServerConfig['auth']
+  auth?: Partial<ServerConfig['auth']>
   plugins?: PluginEntry[]
   limits?: Partial<Limits>
   /** Key for MRTR requestState integrity; from MCP_STATE_SECRET in production. */

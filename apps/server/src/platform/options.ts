@@ -5,6 +5,9 @@
  */
 import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
+import { AuthOptionsSchema } from '../auth/options.ts'
+import { authProblems } from '../auth/mode.ts'
+import type { RateLimitStoreClass } from '../auth/rate-limit.ts'
 import { LimitsSchema, type Limits } from '../config/schema.ts'
 import { MCP_ERR_INVALID_PLATFORM_OPTIONS } from '../errors.ts'
 import type { Tracer } from '@opentelemetry/api'
@@ -25,12 +28,8 @@ const PlainOptionsSchema = Type.Object({
   allowedOrigins: Type.Array(Type.String(), { default: [] }),
   /** Host names the endpoint answers to (`*`: any). Default: the loopback names. */
   allowedHosts: Type.Array(Type.String(), { default: [...LOOPBACK_HOSTS] }),
-  /** Bearer-token (JWT, HS256) authentication; off when absent. */
-  auth: Type.Optional(Type.Object({
-    jwtSecret: Type.String({ minLength: 32 }),
-    issuer: Type.Optional(Type.String({ minLength: 1 })),
-    audience: Type.Optional(Type.String({ minLength: 1 }))
-  }, { additionalProperties: false })),
+  /** Who may call (docs/security.md); off when absent. */
+  auth: Type.Optional(AuthOptionsSchema),
   transports: Type.Object({
     http: Type.Boolean({ default: true }),
     websocket: Type.Boolean({ default: true })
@@ -56,7 +55,7 @@ export interface McpPlatformOptions {
   path?: string
   allowedOrigins?: string[]
   allowedHosts?: string[]
-  auth?: Plain['auth']
+  auth?: Partial<NonNullable<Plain['auth']>>
   transports?: Partial<Plain['transports']>
   healthPath?: string | false
   /** Readiness for load balancers: shared state and plugins' checks (default `/ready`; false: none). */
@@ -69,15 +68,17 @@ export interface McpPlatformOptions {
   state?: StateOption
   /** An OpenTelemetry tracer: a span per request and per tool call (default: none; `npm start` makes one from OTEL_* variables). */
   tracer?: Tracer
+  /** Where rate-limit counters live: a @fastify/rate-limit store class (default: in memory, per instance). */
+  rateLimitStore?: RateLimitStoreClass
 }
 
-export type ResolvedPlatformOptions = Plain & { state: StateOption | undefined, tracer: Tracer | undefined }
+export type ResolvedPlatformOptions = Plain & { state: StateOption | undefined, tracer: Tracer | undefined, rateLimitStore: RateLimitStoreClass | undefined }
 
 const STATE_PARTS = ['sessions', 'events', 'streams', 'requestStates', 'close'] as const
 
 /** Checks every option and fills the defaults; throws MCP_ERR_INVALID_PLATFORM_OPTIONS listing each wrong value. */
 export function resolvePlatformOptions (input: McpPlatformOptions = {}): ResolvedPlatformOptions {
-  const { state, tracer, ...rest } = input as McpPlatformOptions & Record<string, unknown>
+  const { state, tracer, rateLimitStore, ...rest } = input as McpPlatformOptions & Record<string, unknown>
   const candidate = Value.Default(PlainOptionsSchema, {
     ...rest,
     serverInfo: { ...rest.serverInfo },
@@ -92,6 +93,10 @@ export function resolvePlatformOptions (input: McpPlatformOptions = {}): Resolve
     const missing = STATE_PARTS.filter((part) => (state as unknown as Record<string, unknown> | null)?.[part] === undefined)
     if (missing.length > 0) problems.push(`state: must be a SharedState or a function returning one; missing ${missing.join(', ')}`)
   }
+  if (problems.length === 0 && candidate.auth !== undefined) {
+    for (const problem of authProblems(candidate.auth, candidate.auth.resource)) problems.push(`auth: ${problem}`)
+  }
+  if (rateLimitStore !== undefined && typeof rateLimitStore !== 'function') problems.push('rateLimitStore: must be a @fastify/rate-limit store class')
   if (problems.length > 0) throw new MCP_ERR_INVALID_PLATFORM_OPTIONS([...new Set(problems)].join('; '))
-  return { ...candidate, state, tracer }
+  return { ...candidate, state, tracer, rateLimitStore }
 }

@@ -21,11 +21,13 @@ import { ProtocolCore } from '../protocol/dispatcher.ts'
 import { decorateRegistry } from '../registry/plugin.ts'
 import { Registry } from '../registry/registry.ts'
 import { createMemoryState, type SharedState } from '../state/index.ts'
-import { enableAuth, principalOf } from '../transports/auth.ts'
+import { createCredentialCheck, enableAuth, principalOf, resolveAuth, type AuthRuntime } from '../auth/plugin.ts'
+import { metadataRoutes } from '../auth/metadata.ts'
 import { createOriginCheck } from '../transports/http/origin.ts'
+import { securityHeaders } from '../transports/http/security-headers.ts'
 import { StreamQuota } from '../transports/stream-quota.ts'
 import { httpTransport } from '../transports/http/plugin.ts'
-import { createWebSocketTransport, type WebSocketTransport } from '../transports/websocket/transport.ts'
+import { createWebSocketTransport, type WebSocketTransport, type WebSocketTransportOptions } from '../transports/websocket/transport.ts'
 import { resolvePlatformOptions, type McpPlatformOptions, type ResolvedPlatformOptions } from './options.ts'
 import { createShutdown } from './shutdown.ts'
 
@@ -81,14 +83,19 @@ async function platform (app: FastifyInstance, input: McpPlatformOptions): Promi
   decorateRegistry(app, registry)
   if (!app.hasRequestDecorator('mcpPrincipal')) app.decorateRequest('mcpPrincipal', null)
 
+  const auth = resolveAuth(options.auth, { prefix: app.prefix, path: options.path, name: options.serverInfo.name })
+  let authRuntime: AuthRuntime | undefined
   const streamQuota = new StreamQuota({ maxStreams: limits.maxStreams, maxStreamsPerClient: limits.maxStreamsPerClient, log: app.log })
-  const websocket = options.transports.websocket ? claimWebSocket(app, core, options, streamQuota) : undefined
+  const websocket = options.transports.websocket
+    ? claimWebSocket(app, core, options, streamQuota, async (request) => await authRuntime?.admitMessage?.(request))
+    : undefined
   await app.register(async function mcpEndpoint (scope) {
     scope.addHook('onRequest', createOriginCheck({ allowedOrigins: options.allowedOrigins, allowedHosts: options.allowedHosts }))
     // Answers that finish during shutdown close their connection, so the server can close without waiting for keep-alive.
     scope.addHook('onSend', async (_request, reply) => { if (core.closing) reply.header('connection', 'close') })
-    if (options.auth !== undefined) {
-      await enableAuth(scope, { secret: options.auth.jwtSecret, issuer: options.auth.issuer, audience: options.auth.audience })
+    scope.addHook('onRequest', securityHeaders)
+    if (auth !== undefined) {
+      authRuntime = await enableAuth(scope, auth, { perMinute: limits.rateLimitPerMinute, ipPerMinute: limits.rateLimitIpPerMinute, store: options.rateLimitStore })
     }
     // WebSocket upgrades of GET <path> go to the WebSocket transport; everything else stays HTTP.
     if (websocket !== undefined) await scope.register(websocket.plugin)
@@ -105,10 +112,19 @@ async function platform (app: FastifyInstance, input: McpPlatformOptions): Promi
       sseRetryMs: 1000,
       eventStore: state.streams,
       principalOf,
+      scopeChallenge: auth?.challenges.insufficientScope,
       websocket: websocket?.handler
     })
   })
-  if (options.healthPath !== false) await app.register(healthRoutes, { core, path: options.healthPath })
+  if (auth?.metadata !== undefined) await app.register(metadataRoutes, auth.metadata)
+  const healthPath = options.healthPath
+  if (healthPath !== false) {
+    await app.register(async function health (scope) {
+      // With auth on, only a caller with a valid credential sees more than the status.
+      const showDetail = auth !== undefined ? await createCredentialCheck(scope, auth) : undefined
+      await scope.register(healthRoutes, { core, path: healthPath, showDetail })
+    })
+  }
   if (options.readyPath !== false) await app.register(readyRoutes, { core, state, path: options.readyPath })
   if (metrics !== undefined && options.metricsPath !== false) {
     metrics.watch({ core, openStreams: () => streamQuota.open, openSockets: () => websocket?.connections.size ?? 0 })
@@ -134,7 +150,10 @@ async function platform (app: FastifyInstance, input: McpPlatformOptions): Promi
 }
 
 /** The platform's WebSocket transport; one per HTTP server, since upgrades are routed server-wide. */
-function claimWebSocket (app: FastifyInstance, core: ProtocolCore, options: ResolvedPlatformOptions, streamQuota: StreamQuota): WebSocketTransport {
+function claimWebSocket (
+  app: FastifyInstance, core: ProtocolCore, options: ResolvedPlatformOptions, streamQuota: StreamQuota,
+  admitMessage: WebSocketTransportOptions['admitMessage']
+): WebSocketTransport {
   const server = app.server as unknown as Record<symbol, boolean>
   if (server[kWebSocketServed] === true) throw new MCP_ERR_WEBSOCKET_TWICE()
   server[kWebSocketServed] = true
@@ -148,6 +167,7 @@ function claimWebSocket (app: FastifyInstance, core: ProtocolCore, options: Reso
     idleTimeoutMs: limits.wsIdleTimeoutMs,
     maxBufferedBytes: limits.wsMaxBufferedBytes,
     principalOf,
+    admitMessage,
     streamQuota
   })
 }

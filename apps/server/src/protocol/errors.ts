@@ -119,6 +119,21 @@ export const stateUnavailable = () => retryable(ErrorCode.InternalError,
   'The server\'s shared state (Redis) is unreachable; retry in a few seconds', 503, 2000)
 export const shuttingDown = (what: string) => error(ErrorCode.InternalError, `The server is shutting down; ${what}`, 503)
 
+/**
+ * A valid caller without a scope the target needs (HTTP 403; the transport
+ * adds `WWW-Authenticate: Bearer error="insufficient_scope"` with `scopes`).
+ */
+export class InsufficientScope extends ProtocolError {
+  readonly scopes: readonly string[]
+  constructor (what: string, scopes: readonly string[]) {
+    super(ErrorCode.InvalidRequest, `Forbidden: ${what} needs the scope${scopes.length > 1 ? 's' : ''} ${scopes.join(' ')}, which this caller's token does not grant; ` +
+      'ask the authorization server for a token with it', 403, { error: 'insufficient_scope', requiredScopes: [...scopes] })
+    this.scopes = scopes
+  }
+}
+
+export const insufficientScope = (what: string, scopes: readonly string[]) => new InsufficientScope(what, scopes)
+
 // Handler outcomes (prompts, resources, completions, and the client's answers to input requests).
 
 export const handlerRefused = (what: string, message: string) => error(ErrorCode.InvalidParams, `${what} failed: ${message}`)
@@ -149,6 +164,12 @@ export const httpClientError = (status: number, message: string) => error(ErrorC
 export const forbidden = (detail: string) => error(ErrorCode.InvalidRequest, `Forbidden: ${detail}`, 403)
 export const hostMalformed = () => error(ErrorCode.InvalidRequest, 'Bad Request: the Host header must hold one host name and an optional port', 400)
 export const unauthorized = (detail: string) => error(ErrorCode.InvalidRequest, `Unauthorized: ${detail}`, 401)
+export const tokenNotInHeader = () => error(ErrorCode.InvalidRequest,
+  'Bad Request: access tokens are accepted only in the Authorization header (Authorization: Bearer <token>), never in the URL', 400)
+export const rateLimited = (limit: number, retryAfterMs: number) => retryable(ErrorCode.InternalError,
+  `Too many requests: this caller may send ${limit} per minute; retry in ${Math.ceil(retryAfterMs / 1000)} s`, 429, retryAfterMs, { limit })
+export const tokenExpired = () => error(ErrorCode.InvalidRequest,
+  'Unauthorized: the access token of this connection expired; open a new connection with a fresh token', 401)
 export const transportFailed = () => error(ErrorCode.InternalError, 'Internal error; it has been logged', 500)
 
 // WebSocket binding.

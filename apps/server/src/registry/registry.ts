@@ -8,6 +8,7 @@ import type {
   Completer, McpRegistry, PromptDefinition, Registration, ResourceDefinition,
   ResourceTemplateDefinition, ToolDefinition
 } from './types.ts'
+import { requiredScopes } from './access.ts'
 import { compileSchema, type Validator } from './validator.ts'
 import { compileTemplate, type CompiledTemplate } from './uri-template.ts'
 import {
@@ -21,6 +22,8 @@ export type ListKind = 'tools' | 'resources' | 'prompts'
 export interface RegisteredTool {
   readonly name: string
   readonly owner: string
+  /** Scopes a caller needs (all of them) to see and call it. */
+  readonly scopes: readonly string[]
   /** The entry `tools/list` returns, computed once. */
   readonly listing: Record<string, unknown>
   readonly validateInput: Validator
@@ -37,6 +40,7 @@ export interface RegisteredTool {
 export interface RegisteredResource {
   readonly uri: string
   readonly owner: string
+  readonly scopes: readonly string[]
   readonly listing: Record<string, unknown>
   readonly definition: ResourceDefinition
 }
@@ -44,6 +48,7 @@ export interface RegisteredResource {
 export interface RegisteredTemplate {
   readonly uriTemplate: string
   readonly owner: string
+  readonly scopes: readonly string[]
   readonly listing: Record<string, unknown>
   readonly compiled: CompiledTemplate
   readonly definition: ResourceTemplateDefinition
@@ -52,6 +57,7 @@ export interface RegisteredTemplate {
 export interface RegisteredPrompt {
   readonly name: string
   readonly owner: string
+  readonly scopes: readonly string[]
   readonly listing: Record<string, unknown>
   readonly validateArguments: Validator
   readonly complete: Record<string, Completer | undefined>
@@ -183,6 +189,7 @@ export class Registry {
       name,
       owner,
       taskSupport,
+      scopes: requiredScopes(definition.scopes, `Tool "${name}"`, owner),
       listing: compact({
         name,
         title: definition.title,
@@ -210,9 +217,11 @@ export class Registry {
     }
     if (typeof definition.read !== 'function') throw new MCP_ERR_MISSING_HANDLER(`Resource "${definition.uri}"`, owner, 'read')
     this.#assertFree(this.resources, definition.uri, MCP_ERR_DUPLICATE_RESOURCE, owner)
+    const scopes = requiredScopes(definition.scopes, `Resource "${definition.uri}"`, owner)
     return this.#registration(this.resources, definition.uri, {
       uri: definition.uri,
       owner,
+      scopes,
       definition,
       listing: compact({
         uri: definition.uri,
@@ -238,9 +247,11 @@ export class Registry {
         throw new MCP_ERR_INVALID_COMPLETER(what, owner, variable, `variables (${compiled.variables.join(', ') || 'it has none'})`)
       }
     }
+    const scopes = requiredScopes(definition.scopes, what, owner)
     return this.#registration(this.templates, definition.uriTemplate, {
       uriTemplate: definition.uriTemplate,
       owner,
+      scopes,
       compiled,
       definition,
       listing: compact({
@@ -275,9 +286,11 @@ export class Registry {
         throw new MCP_ERR_INVALID_COMPLETER(what, owner, name, `arguments (${Object.keys(schema.properties ?? {}).join(', ') || 'it has none'})`)
       }
     }
+    const scopes = requiredScopes(definition.scopes, what, owner)
     return this.#registration(this.prompts, definition.name, {
       name: definition.name,
       owner,
+      scopes,
       validateArguments: compileSchema(schema, `${what} (plugin "${owner}") arguments schema`),
       complete,
       handler: definition.handler,

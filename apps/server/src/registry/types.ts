@@ -13,8 +13,14 @@ export type LoggingLevel =
 export interface Principal {
   /** Stable identifier of the caller (for a JWT, its `sub`). */
   id: string
+  /** What the caller was granted (sorted, unique); tools, resources and prompts may require some. */
   scopes?: string[]
+  /** A JWT's claims. */
   claims?: Record<string, unknown>
+  /** When the credential stops being valid (epoch ms): a WebSocket is closed then. */
+  expiresAt?: number
+  /** How the caller authenticated. */
+  via?: 'jwt' | 'apikey'
 }
 
 export interface Icon {
@@ -193,6 +199,8 @@ export interface ToolDefinition<I extends TSchema = TObject, O extends TSchema |
    * becomes the task's statusMessage, `ctx.signal` aborts on `tasks/cancel`.
    */
   taskSupport?: 'forbidden' | 'optional' | 'required'
+  /** Scopes a caller's token must grant (all of them) to see this in lists and use it; none: open to every authenticated caller. */
+  scopes?: string[]
   _meta?: Record<string, unknown>
   handler: (args: Static<I>, ctx: RequestContext) => ToolResultFor<O> | Promise<ToolResultFor<O>>
 }
@@ -221,6 +229,8 @@ export interface ResourceDefinition {
   annotations?: Annotations
   icons?: Icon[]
   cache?: CacheHint
+  /** Scopes a caller's token must grant (all of them) to see this in lists and use it; none: open to every authenticated caller. */
+  scopes?: string[]
   _meta?: Record<string, unknown>
   read: (uri: string, ctx: RequestContext) => ReadResult | Promise<ReadResult>
 }
@@ -251,6 +261,8 @@ export interface ResourceTemplateDefinition<T extends string = string> {
   annotations?: Annotations
   icons?: Icon[]
   cache?: CacheHint
+  /** Scopes a caller's token must grant (all of them) to see this in lists and read through it. */
+  scopes?: string[]
   _meta?: Record<string, unknown>
   /** Completion for the template's variables. */
   complete?: { [K in TemplateVariables<T>]?: Completer }
@@ -270,6 +282,8 @@ export interface PromptDefinition<A extends TObject = TObject> {
   /** The prompt's arguments: an object schema of strings; descriptions and `required` are listed. */
   arguments?: A
   complete?: { [K in keyof Static<A>]?: Completer }
+  /** Scopes a caller's token must grant (all of them) to see this in lists and use it; none: open to every authenticated caller. */
+  scopes?: string[]
   _meta?: Record<string, unknown>
   handler: (args: Static<A>, ctx: RequestContext) => PromptResult | Promise<PromptResult>
 }

@@ -2,7 +2,8 @@
 import type { Completer } from '../../registry/types.ts'
 import type { Call } from '../call.ts'
 import type { CoreContext } from '../context.ts'
-import { handlerFailed, invalidParams, unknownPrompt, unknownResourceTemplate } from '../errors.ts'
+import { missingScopes } from '../../registry/access.ts'
+import { handlerFailed, insufficientScope, invalidParams, unknownPrompt, unknownResourceTemplate } from '../errors.ts'
 
 const MAX_VALUES = 100
 
@@ -31,6 +32,7 @@ export async function complete (core: CoreContext, call: Call): Promise<Record<s
   if (ref.type === 'ref/prompt') {
     const prompt = typeof ref.name === 'string' ? core.registry.prompts.get(ref.name) : undefined
     if (prompt === undefined) throw unknownPrompt(String(ref.name))
+    if (missingScopes(prompt.scopes, call.tc.principal).length > 0) throw insufficientScope(`prompt "${prompt.name}"`, prompt.scopes)
     completer = own(prompt.complete, argument.name)
   } else if (ref.type === 'ref/resource') {
     const template = typeof ref.uri === 'string' ? core.registry.templates.get(ref.uri) : undefined
@@ -38,6 +40,7 @@ export async function complete (core: CoreContext, call: Call): Promise<Record<s
       if (typeof ref.uri === 'string' && core.registry.resources.has(ref.uri)) return empty()
       throw unknownResourceTemplate(ref.uri)
     }
+    if (missingScopes(template.scopes, call.tc.principal).length > 0) throw insufficientScope(`resource template "${template.uriTemplate}"`, template.scopes)
     completer = own(template.definition.complete as Record<string, Completer | undefined> | undefined, argument.name)
   } else {
     throw invalidParams('"ref.type" must be "ref/prompt" or "ref/resource"')

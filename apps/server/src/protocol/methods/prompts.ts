@@ -2,7 +2,8 @@
 import type { PromptResult } from '../../registry/types.ts'
 import type { Call } from '../call.ts'
 import type { CoreContext } from '../context.ts'
-import { invalidParams, unknownPrompt } from '../errors.ts'
+import { missingScopes } from '../../registry/access.ts'
+import { insufficientScope, invalidParams, unknownPrompt } from '../errors.ts'
 import { runHandler } from '../run-handler.ts'
 import { handlerFailure } from './resources.ts'
 
@@ -13,6 +14,7 @@ export async function getPrompt (core: CoreContext, call: Call): Promise<Record<
   if (prompt === undefined) {
     throw unknownPrompt(name)
   }
+  if (missingScopes(prompt.scopes, call.tc.principal).length > 0) throw insufficientScope(`prompt "${name}"`, prompt.scopes)
   const args = call.params.arguments ?? {}
   if (typeof args !== 'object' || args === null || Array.isArray(args)) {
     throw invalidParams('"arguments" must be an object of strings')

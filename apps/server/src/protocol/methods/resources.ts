@@ -3,8 +3,9 @@ import type { ReadResult, RequestContext } from '../../registry/types.ts'
 import { ToolError } from '../../registry/tool-error.ts'
 import type { Call } from '../call.ts'
 import type { CoreContext } from '../context.ts'
+import { missingScopes } from '../../registry/access.ts'
 import {
-  handlerCancelled, handlerFailed, handlerRefused, handlerTimedOut, invalidParams, ProtocolError, resourceNotFound
+  handlerCancelled, handlerFailed, handlerRefused, handlerTimedOut, insufficientScope, invalidParams, ProtocolError, resourceNotFound
 } from '../errors.ts'
 import { formatMs, HandlerAborted, HandlerTimeout, runHandler, type HandlerOwner } from '../run-handler.ts'
 
@@ -17,6 +18,7 @@ export async function readResource (core: CoreContext, call: Call): Promise<Reco
   let read: (uri: string, ctx: RequestContext) => ReadResult | Promise<ReadResult>
   const resource = core.registry.resources.get(uri)
   if (resource !== undefined) {
+    if (missingScopes(resource.scopes, call.tc.principal).length > 0) throw insufficientScope(`resource "${uri}"`, resource.scopes)
     owner = resource
     cache = resource.definition.cache
     read = resource.definition.read
@@ -24,6 +26,9 @@ export async function readResource (core: CoreContext, call: Call): Promise<Reco
     const found = core.registry.matchTemplate(uri)
     if (found === undefined) {
       throw resourceNotFound(uri, call.era)
+    }
+    if (missingScopes(found.template.scopes, call.tc.principal).length > 0) {
+      throw insufficientScope(`resource template "${found.template.uriTemplate}"`, found.template.scopes)
     }
     owner = found.template
     cache = found.template.definition.cache
@@ -43,6 +48,11 @@ export async function readResource (core: CoreContext, call: Call): Promise<Reco
     result.cacheScope = cache?.scope ?? 'private'
   }
   return result
+}
+
+/** The scopes reading `uri` needs: its resource's, else its template's (none when neither is registered). */
+export function scopesToRead (core: CoreContext, uri: string): readonly string[] {
+  return core.registry.resources.get(uri)?.scopes ?? core.registry.matchTemplate(uri)?.template.scopes ?? []
 }
 
 function toContents (uri: string, value: ReadResult): Array<Record<string, unknown>> {

@@ -8,7 +8,9 @@ import type { ChangeEvent } from '../../state/event-bus.ts'
 import type { Call } from '../call.ts'
 import type { CoreContext } from '../context.ts'
 import { declaresTasks } from '../tasks/manager.ts'
-import { invalidParams, listenNeedsStream, missingTasksExtension, shuttingDown, tooManySubscriptions, valueTooLarge } from '../errors.ts'
+import { missingScopes } from '../../registry/access.ts'
+import { insufficientScope, invalidParams, listenNeedsStream, missingTasksExtension, shuttingDown, tooManySubscriptions, valueTooLarge } from '../errors.ts'
+import { scopesToRead } from './resources.ts'
 import { LIST_CHANGED, RESOURCE_UPDATED } from '../notifications.ts'
 import { META } from '../versions.ts'
 
@@ -16,6 +18,9 @@ export async function subscribe (core: CoreContext, call: Call): Promise<Record<
   const uri = requireUri(call)
   const session = call.tc.session!
   const { budgets } = core.options
+  // Change notifications of a resource are for those who may read it.
+  const needed = scopesToRead(core, uri)
+  if (missingScopes(needed, call.tc.principal).length > 0) throw insufficientScope(`resource "${uri}"`, needed)
   if (uri.length > budgets.maxUriLength) throw valueTooLarge('"uri"', Buffer.byteLength(uri), budgets.maxUriLength)
   if (!session.data.subscriptions.includes(uri) && session.data.subscriptions.length >= budgets.maxSubscriptionsPerSession) {
     throw tooManySubscriptions(budgets.maxSubscriptionsPerSession)
@@ -66,7 +71,9 @@ export async function listen (core: CoreContext, call: Call): Promise<Record<str
   if (requested.promptsListChanged === true) filter.promptsListChanged = true
   if (requested.resourcesListChanged === true) filter.resourcesListChanged = true
   if (Array.isArray(requested.resourceSubscriptions)) {
-    filter.resourceSubscriptions = requested.resourceSubscriptions.filter((uri): uri is string => typeof uri === 'string')
+    // URIs the caller may not read are left out (the acknowledgement lists what is kept).
+    filter.resourceSubscriptions = requested.resourceSubscriptions.filter((uri): uri is string =>
+      typeof uri === 'string' && missingScopes(scopesToRead(core, uri), call.tc.principal).length === 0)
   }
   if (Array.isArray((requested as { taskIds?: unknown }).taskIds)) {
     if (!declaresTasks(call.clientCapabilities)) throw missingTasksExtension('Task notifications ("taskIds")')

@@ -4,7 +4,8 @@ import { ToolError } from '../../registry/tool-error.ts'
 import type { ContentBlock } from '../../registry/types.ts'
 import type { Call } from '../call.ts'
 import type { CoreContext } from '../context.ts'
-import { invalidParams, invalidToolResult, missingTasksExtension, ProtocolError, tooManyTasks, unknownTool } from '../errors.ts'
+import { missingScopes } from '../../registry/access.ts'
+import { insufficientScope, invalidParams, invalidToolResult, missingTasksExtension, ProtocolError, tooManyTasks, unknownTool } from '../errors.ts'
 import { cutText, jsonSize } from '../result-size.ts'
 import { formatMs, HandlerAborted, HandlerTimeout, runHandler, type HandlerOutcome } from '../run-handler.ts'
 import { declaresTasks, wireTask } from '../tasks/manager.ts'
@@ -20,6 +21,8 @@ export async function callTool (core: CoreContext, call: Call): Promise<Record<s
   if (tool === undefined) {
     throw unknownTool(name)
   }
+  const missing = missingScopes(tool.scopes, call.tc.principal)
+  if (missing.length > 0) throw insufficientScope(`tool "${name}"`, tool.scopes)
   const asTask = call.era === 'modern' && tool.taskSupport !== 'forbidden' && declaresTasks(call.clientCapabilities)
   if (call.era === 'modern' && tool.taskSupport === 'required' && !asTask) {
     throw missingTasksExtension(`Tool "${name}" runs only as a task: it`)

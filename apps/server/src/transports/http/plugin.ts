@@ -28,6 +28,7 @@ import { HttpExchange, type StreamSettings } from './exchange.ts'
 import { followStream } from './follow.ts'
 import { SseStream, type FlowLimits } from './sse.ts'
 import { errorHeaders, sendError, statusOf } from './status.ts'
+import { cutAtExpiry } from './stream-expiry.ts'
 
 export interface HttpTransportOptions {
   core: ProtocolCore
@@ -50,6 +51,8 @@ export interface HttpTransportOptions {
   eventStore: EventStore
   /** The authenticated caller of a request, when authentication is on. */
   principalOf: (request: FastifyRequest) => Principal | undefined
+  /** The `WWW-Authenticate` value of a 403 for missing scopes, when authentication is on. */
+  scopeChallenge?: (scopes: readonly string[]) => string
   /** Serves WebSocket upgrades of `GET path` (the WebSocket transport); plain GETs stay HTTP. */
   websocket?: WebsocketHandler
 }
@@ -226,6 +229,7 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
       if (typeof acquired !== 'function') return sendError(reply, acquired, inbound.id)
       releaseStream = acquired
       reply.raw.once('close', releaseStream)
+      cutAtExpiry(reply.raw, exchange.principal, request.log)
     }
     exchange.watch()
     const outcome = await core.dispatch(inbound, exchange)
@@ -240,7 +244,7 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
     if (reply.raw.destroyed) return
     if (exchange.session !== undefined && inbound.method === 'initialize') reply.header('mcp-session-id', exchange.session.id)
     if (outcome.response === undefined) return reply.code(204).send()
-    return errorHeaders(reply, outcome.error).code(statusOf(outcome)).send(outcome.response)
+    return errorHeaders(reply, outcome.error, options.scopeChallenge).code(statusOf(outcome)).send(outcome.response)
   })
 
   app.route({
@@ -273,6 +277,7 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
       const releaseStream = options.streamQuota.acquire(clientKeyOf(options.principalOf(request), request.ip), 'GET stream')
       if (typeof releaseStream !== 'function') return sendError(reply, releaseStream)
       reply.raw.once('close', releaseStream)
+      cutAtExpiry(reply.raw, options.principalOf(request), request.log)
       reply.hijack()
       const stream = new SseStream(reply.raw, { headers: { 'mcp-session-id': session.id }, keepAliveMs: options.keepAliveMs, flow })
       const send = (message: JsonRpcMessage) => stream.write(message)

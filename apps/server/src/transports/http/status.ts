@@ -5,7 +5,7 @@
  */
 import type { FastifyReply } from 'fastify'
 import type { Outcome } from '../../protocol/dispatcher.ts'
-import type { ProtocolError } from '../../protocol/errors.ts'
+import { InsufficientScope, type ProtocolError } from '../../protocol/errors.ts'
 import { failureFrom, type RequestId } from '../../protocol/jsonrpc.ts'
 
 /** The status of a request's outcome: its error's, 200 for a result, 204 when nothing is sent back. */
@@ -14,9 +14,10 @@ export function statusOf (outcome: Outcome): number {
   return outcome.response === undefined ? 204 : 200
 }
 
-/** Headers an error brings: `Retry-After` (seconds) on refusals that pass. */
-export function errorHeaders (reply: FastifyReply, error: ProtocolError | undefined): FastifyReply {
+/** Headers an error brings: `Retry-After` (seconds) on refusals that pass; the scope challenge on a 403 for missing scopes. */
+export function errorHeaders (reply: FastifyReply, error: ProtocolError | undefined, scopeChallenge?: (scopes: readonly string[]) => string): FastifyReply {
   if (error?.retryAfterMs !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))))
+  if (error instanceof InsufficientScope && scopeChallenge !== undefined) reply.header('www-authenticate', scopeChallenge(error.scopes))
   return reply
 }
 

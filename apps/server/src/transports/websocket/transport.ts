@@ -14,7 +14,7 @@ import fastifyWebsocket, { type WebSocket } from '@fastify/websocket'
 import fp from 'fastify-plugin'
 import type { TransportContext } from '../../protocol/call.ts'
 import type { Outcome, ProtocolCore } from '../../protocol/dispatcher.ts'
-import { binaryFrame, forbiddenKey, parseError, requestFlood, shuttingDown } from '../../protocol/errors.ts'
+import { binaryFrame, forbiddenKey, parseError, requestFlood, shuttingDown, tokenExpired, type ProtocolError } from '../../protocol/errors.ts'
 import type { Inbound } from '../../protocol/inbound.ts'
 import { failureFrom, type JsonRpcMessage, type RequestId } from '../../protocol/jsonrpc.ts'
 import { parseJsonMessage, requestIdOf, type ParsedMessage } from '../json-message.ts'
@@ -64,6 +64,8 @@ export interface WebSocketTransportOptions {
   maxBufferedBytes: number
   /** The authenticated caller of an upgrade request, when authentication is on. */
   principalOf: (request: FastifyRequest) => Principal | undefined
+  /** Counts a request message against its caller's rate limit (given the upgrade request): an error to answer with when over it. */
+  admitMessage?: (request: FastifyRequest) => Promise<ProtocolError | undefined>
   /** Each connection is a long-lived stream: counted per client and in total (shared with HTTP streams). */
   streamQuota: StreamQuota
 }
@@ -123,6 +125,11 @@ export class Connection {
   #closed = false
   #corked = false
   #idleTimer: NodeJS.Timeout | undefined
+  /** Set when the connection's credential expired: close with this once what is in flight is answered. */
+  #closeWhenIdle: { code: number, reason: string } | undefined
+  #expiryTimer: NodeJS.Timeout | undefined
+  /** The caller's rate limit for each request message (set by the transport). */
+  admit: (() => Promise<ProtocolError | undefined>) | undefined
 
   /** Writes one message on the socket; the `send` of every TransportContext of this connection. */
   readonly send = (message: JsonRpcMessage): void => { this.write(JSON.stringify(message)) }
@@ -236,6 +243,11 @@ export class Connection {
       return
     }
     const id = inbound.id as RequestId
+    // The token expired: what is in flight is answered, then the connection closes (1008); nothing new starts.
+    if (this.#closeWhenIdle !== undefined) {
+      this.write(JSON.stringify(failureFrom(id, tokenExpired())))
+      return
+    }
     if (core.closing || this.shared.closing) {
       this.write(JSON.stringify(failureFrom(id, shuttingDown('send the request again on a new connection'))))
       return
@@ -274,9 +286,23 @@ export class Connection {
   }
 
   #serve (inbound: Inbound): void {
-    const core = this.shared.options.core
     const tc = this.#context()
     this.active++
+    if (this.admit === undefined) {
+      this.#dispatch(inbound, tc)
+      return
+    }
+    // Checked in arrival order (the store answers in order), so pipelined requests keep theirs.
+    this.admit().then((refused) => {
+      if (refused === undefined && !this.#closed) return this.#dispatch(inbound, tc)
+      if (refused !== undefined) this.send(failureFrom(inbound.id as RequestId, refused))
+      if (--this.active === 0) this.#onIdle()
+      if (this.#backlog.length > 0 || this.#heldBack) this.#drainBacklog()
+    }, this.#onFailure)
+  }
+
+  #dispatch (inbound: Parameters<ProtocolCore['dispatch']>[0], tc: TransportContext): void {
+    const core = this.shared.options.core
     const pending = core.dispatch(inbound, tc)
     // `initialize` sets tc.session synchronously on WebSocket (a local session), so requests
     // pipelined behind it already belong to the session; checked again when it completes.
@@ -316,16 +342,40 @@ export class Connection {
   }
 
   readonly #onOutcome = (outcome: Outcome): void => {
-    if (--this.active === 0) this.lastActiveAt = Date.now()
     if (outcome.response !== undefined) this.send(outcome.response)
+    if (--this.active === 0) this.#onIdle()
     if (this.#backlog.length > 0 || this.#heldBack) this.#drainBacklog()
   }
 
   readonly #onFailure = (error: unknown): void => {
     // The core answers every failure itself; this is a bug, logged rather than crashing the process.
-    if (--this.active === 0) this.lastActiveAt = Date.now()
+    if (--this.active === 0) this.#onIdle()
     this.logger.error({ err: error }, 'WebSocket request failed in the protocol core')
     if (this.#backlog.length > 0 || this.#heldBack) this.#drainBacklog()
+  }
+
+  /** Nothing in flight any more. */
+  #onIdle (): void {
+    this.lastActiveAt = Date.now()
+    if (this.#closeWhenIdle !== undefined) this.end(this.#closeWhenIdle.code, this.#closeWhenIdle.reason)
+  }
+
+  /**
+   * The credential expires at `at` (epoch ms): from then on new requests are
+   * refused, and once what is in flight is answered the connection closes 1008.
+   */
+  expireAt (at: number): void {
+    const expire = () => {
+      if (this.#closed) return
+      this.logger.info('WebSocket closing: its access token expired')
+      this.#closeWhenIdle = { code: CloseCode.PolicyViolation, reason: 'access token expired' }
+      if (this.active === 0) this.end(CloseCode.PolicyViolation, 'access token expired')
+    }
+    const delay = at - Date.now()
+    if (delay <= 0) return expire()
+    // setTimeout holds at most 2^31-1 ms; token lifetimes are capped far below that.
+    this.#expiryTimer = setTimeout(expire, Math.min(delay, 2 ** 31 - 1))
+    this.#expiryTimer.unref()
   }
 
   /** The connection becomes the legacy session's: change notifications reach it on the socket. */
@@ -384,6 +434,7 @@ export class Connection {
     this.shared.connections.delete(this)
     if (this.shared.connections.size === 0) this.shared.onEmpty()
     clearTimeout(this.#idleTimer)
+    clearTimeout(this.#expiryTimer)
     this.raw.removeListener('drain', this.#onDrain)
     this.#backlog.length = 0
     this.#backlogBytes = 0
@@ -432,6 +483,9 @@ export function createWebSocketTransport (options: WebSocketTransportOptions): W
     socket.once('close', release)
     const connection = new Connection(socket, request.raw.socket, principal, request.log, shared)
     shared.connections.add(connection)
+    const admit = options.admitMessage
+    if (admit !== undefined && principal !== undefined) connection.admit = async () => await admit(request)
+    if (principal?.expiresAt !== undefined) connection.expireAt(principal.expiresAt)
     if (heartbeat === undefined && options.pingIntervalMs > 0) {
       heartbeat = setInterval(tick, options.pingIntervalMs)
       heartbeat.unref()
