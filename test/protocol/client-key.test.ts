@@ -39,9 +39,9 @@ t.test('WebSocket, both eras: the socket\'s remote address', async (t) => {
 t.test('authenticated: the principal, whatever the address', async (t) => {
   const secret = 'a-test-secret-that-is-at-least-32-chars'
   const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url')
-  const body = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ iat: Math.floor(Date.now() / 1000), sub: 'alice', iss: 'https://issuer.example' })}`
+  const body = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 600, sub: 'alice', iss: 'https://issuer.example', aud: 'https://mcp.example/mcp' })}`
   const authorization = `Bearer ${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`
-  const app = await buildTestApp(t, { jwtSecret: secret, auth: { issuer: 'https://issuer.example' }, plugins: [whoami] })
+  const app = await buildTestApp(t, { jwtSecret: secret, auth: { issuer: 'https://issuer.example', audience: 'https://mcp.example/mcp' }, plugins: [whoami] })
   for (const remoteAddress of ['10.1.2.3', '10.9.9.9']) {
     const client = createInjectClient(app, { remoteAddress, headers: { authorization } })
     t.equal((await client.callTool('client_key')).content[0].text, 'principal:alice', `from ${remoteAddress}`)

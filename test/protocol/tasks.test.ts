@@ -45,9 +45,9 @@ t.test('without the extension: -32021 naming it; tasks/* refused the same way', 
 })
 
 t.test('a task is its principal\'s: another caller (or a made-up id) gets -32602', async (t) => {
-  const app = await buildTestApp(t, { plugins: [{ plugin }], jwtSecret: 'tasks-test-secret-0123456789abcdef' })
+  const app = await buildTestApp(t, { plugins: [{ plugin }], jwtSecret: 'tasks-test-secret-0123456789abcdef', auth: { audience: 'https://mcp.example/mcp' } })
   const { createSigner } = await import('fast-jwt')
-  const sign = createSigner({ key: 'tasks-test-secret-0123456789abcdef', expiresIn: 60_000 })
+  const sign = createSigner({ key: 'tasks-test-secret-0123456789abcdef', expiresIn: 60_000, aud: 'https://mcp.example/mcp' })
   const alice = createInjectClient(app, { capabilities: TASKS, headers: { authorization: `Bearer ${sign({ sub: 'alice' })}` } })
   const bob = createInjectClient(app, { capabilities: TASKS, headers: { authorization: `Bearer ${sign({ sub: 'bob' })}` } })
   const created = await alice.callTool('job', { ms: 10 })
