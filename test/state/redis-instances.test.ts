@@ -7,7 +7,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify'
 import t from 'tap'
-import { legacyInitialize, legacyRequest, LEGACY_VERSION, startTestServer, until, within, deferred, type TestServer } from '../../apps/server/src/testing/index.ts'
+import { buildTestApp, createInjectClient, legacyInitialize, legacyRequest, LEGACY_VERSION, startTestServer, until, within, deferred, type TestServer } from '../../apps/server/src/testing/index.ts'
 import { startRedis } from '../helpers/redis.ts'
 
 const started = deferred()
@@ -176,4 +176,55 @@ t.test('a legacy stream broken on one instance resumes on another with Last-Even
   const after = rest.messages.filter((m) => m.method === 'notifications/progress').map((m) => m.params.progress as number)
   t.same([...seen, ...after], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], `every progress event once, in order (${seen.length} before the break, ${after.length} after)`)
   t.match(rest.messages.at(-1), { id: 9, result: { content: [{ text: 'counted' }] } }, 'then the response, followed from the store as A appended it')
+})
+
+t.test('tasks: created on one instance, polled, answered and cancelled through another', async (t) => {
+  const redis = await startRedis(t)
+  if (redis === undefined) return
+  const stopped = deferred<string>()
+  const tasksPlugin = async (app: any) => {
+    app.mcp.tool({
+      name: 'asker',
+      description: 'A task that asks for a name, then greets',
+      taskSupport: 'required',
+      async handler (_args: unknown, ctx: any) {
+        await new Promise((resolve) => setTimeout(resolve, 50)) // then it is a task: the question goes through tasks/update
+        const answer = await ctx.elicit({ message: 'Name?', requestedSchema: { type: 'object', properties: { name: { type: 'string' } } } })
+        return `hello ${String(answer.content?.name)}`
+      }
+    })
+    app.mcp.tool({
+      name: 'waiter',
+      description: 'A task that runs until cancelled',
+      taskSupport: 'required',
+      handler: (_args: unknown, ctx: any) => new Promise((_resolve, reject) => {
+        ctx.signal.addEventListener('abort', () => { stopped.resolve(String(ctx.signal.reason?.message ?? ctx.signal.reason)); reject(ctx.signal.reason) })
+      })
+    })
+  }
+  const config = { redisUrl: redis.url, plugins: [{ plugin: tasksPlugin, name: 'jobs' }] }
+  const TASKS = { extensions: { 'io.modelcontextprotocol/tasks': {} }, elicitation: {} }
+  const a = createInjectClient(await buildTestApp(t, config), { capabilities: TASKS })
+  const b = createInjectClient(await buildTestApp(t, config), { capabilities: TASKS })
+
+  const created = await a.callTool('asker', {})
+  t.equal(created.resultType, 'task', 'the call on A became a task')
+  let task: any
+  for (let i = 0; i < 100 && task?.status !== 'input_required'; i++) {
+    task = await b.request('tasks/get', { taskId: created.taskId })
+    if (task.status !== 'input_required') await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  t.equal(task.status, 'input_required', 'B sees the question the task on A asks')
+  const [key] = Object.keys(task.inputRequests)
+  await b.request('tasks/update', { taskId: created.taskId, inputResponses: { [key]: { action: 'accept', content: { name: 'Ada' } } } })
+  for (let i = 0; i < 100 && task.status !== 'completed'; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    task = await b.request('tasks/get', { taskId: created.taskId })
+  }
+  t.match(task, { status: 'completed', result: { content: [{ text: 'hello Ada' }] } }, 'the answer sent to B reached the handler on A')
+
+  const long = await a.callTool('waiter', {})
+  await b.request('tasks/cancel', { taskId: long.taskId })
+  t.match(await within(stopped.promise, 10_000, 'the handler on A to stop'), /cancelled/, 'tasks/cancel on B stopped the handler on A')
+  t.match(await a.request('tasks/get', { taskId: long.taskId }), { status: 'cancelled' })
 })

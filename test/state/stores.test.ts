@@ -14,6 +14,8 @@ import { RedisEventBus } from '../../apps/server/src/state/redis/event-bus.ts'
 import { RedisEventStore } from '../../apps/server/src/state/redis/event-store.ts'
 import { RedisReplayGuard } from '../../apps/server/src/state/redis/replay-guard.ts'
 import { RedisSessionStore } from '../../apps/server/src/state/redis/session-store.ts'
+import { RedisTaskStore } from '../../apps/server/src/state/redis/task-store.ts'
+import { MemoryTaskStore, type TaskRecord, type TaskStore } from '../../apps/server/src/state/task-store.ts'
 import { until } from '../../apps/server/src/testing/index.ts'
 import { startRedis } from '../helpers/redis.ts'
 
@@ -26,6 +28,7 @@ interface Backend {
   events (): EventStore
   guards (): [ReplayGuard, ReplayGuard]
   buses (): [EventBus, EventBus]
+  tasks (caps: { maxTasks: number, maxTasksPerClient: number }): [TaskStore, TaskStore]
 }
 
 const LIMITS: SessionLimits = { idleTimeoutMs: 60_000, maxSessions: 1000, maxSessionsPerClient: 100, unconfirmedIdleMs: 60_000 }
@@ -149,10 +152,40 @@ function contract (t: Test, backend: () => Backend): void {
   })
 }
 
+function task (clientKey: string, principalId: string | null = null, ttlMs = 60_000): TaskRecord {
+  const now = new Date().toISOString()
+  return { taskId: `t-${++counter}-${Math.random().toString(36).slice(2)}`, principalId, clientKey, status: 'working', createdAt: now, lastUpdatedAt: now, ttlMs, pollIntervalMs: 500 }
+}
+
+function taskContract (t: Test, backend: () => Backend): void {
+  t.test('a task is created on one instance and read, updated and finished through another, for its principal only', async (t) => {
+    const [a, b] = backend().tasks({ maxTasks: 10, maxTasksPerClient: 10 })
+    const record = task('c', 'alice', 300)
+    t.equal(await a.create(record), undefined, 'stored')
+    t.match(await b.get(record.taskId, 'alice'), { status: 'working', principalId: 'alice' })
+    t.equal(await b.get(record.taskId, 'bob'), undefined, 'another principal sees nothing')
+    t.match(await b.update(record.taskId, { status: 'input_required', inputRequests: { q: { method: 'elicitation/create', params: { items: [] } } } }), { status: 'input_required', inputRequests: { q: { params: { items: [] } } } }, 'input requests kept whole (empty lists stay lists)')
+    t.notOk((await a.update(record.taskId, { status: 'working' }))?.inputRequests, 'back to working: the input requests go')
+    t.match(await a.update(record.taskId, { status: 'completed', result: { content: [] } }), { status: 'completed', result: { content: [] } })
+    t.match(await b.update(record.taskId, { status: 'failed' }), { status: 'completed' }, 'a finished task changes no more')
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    t.equal(await b.get(record.taskId, 'alice'), undefined, 'dropped after its ttl')
+  })
+
+  t.test('caps per client and in total hold across instances', async (t) => {
+    const [a, b] = backend().tasks({ maxTasks: 3, maxTasksPerClient: 2 })
+    t.equal(await a.create(task('x')), undefined)
+    t.equal(await b.create(task('x')), undefined)
+    t.equal(await a.create(task('x')), 'client', 'the client\'s third is refused')
+    t.equal(await b.create(task('y')), undefined)
+    t.equal(await a.create(task('z')), 'total', 'the server\'s fourth is refused')
+  })
+}
+
 t.test('memory', async (t) => {
   const closers: Array<() => Promise<void>> = []
   t.teardown(async () => { for (const close of closers) await close() })
-  contract(t, () => ({
+  const backendOf = (): Backend => ({
     name: 'memory',
     sessions (limits) {
       const store = new MemorySessionStore(limits)
@@ -167,8 +200,15 @@ t.test('memory', async (t) => {
     buses () {
       const bus = new MemoryEventBus()
       return [bus, bus]
+    },
+    tasks (caps) {
+      const store = new MemoryTaskStore(caps)
+      closers.push(() => store.close())
+      return [store, store]
     }
-  }))
+  })
+  contract(t, backendOf)
+  taskContract(t, backendOf)
 })
 
 t.test('redis', async (t) => {
@@ -187,7 +227,7 @@ t.test('redis', async (t) => {
   }
   // Each backend() call gets its own prefix: tests do not see each other's keys.
   let round = 0
-  contract(t, () => {
+  const backendOf = (): Backend => {
     const prefix = `test${++round}:`
     const [one, two] = [connect(), connect()]
     return {
@@ -199,7 +239,28 @@ t.test('redis', async (t) => {
       },
       events: () => new RedisEventStore(one, { prefix, maxEventsPerStream: 100, ttlMs: 60_000 }),
       guards: () => [new RedisReplayGuard(one, prefix), new RedisReplayGuard(two, prefix)],
-      buses: () => [new RedisEventBus(one, prefix), new RedisEventBus(two, prefix)]
+      buses: () => [new RedisEventBus(one, prefix), new RedisEventBus(two, prefix)],
+      tasks (caps) {
+        const stores = [new RedisTaskStore(one, { prefix, ...caps }), new RedisTaskStore(two, { prefix, ...caps })] as [RedisTaskStore, RedisTaskStore]
+        closers.push(async () => { for (const store of stores) await store.close() })
+        return stores
+      }
     }
+  }
+  contract(t, backendOf)
+  taskContract(t, backendOf)
+
+  t.test('a task whose instance stopped renewing its lease is failed with a clear error, never left working', async (t) => {
+    const prefix = 'lease:'
+    const runner = new RedisTaskStore(connect(), { prefix, maxTasks: 10, maxTasksPerClient: 10, leaseMs: 300 })
+    const other = new RedisTaskStore(connect(), { prefix, maxTasks: 10, maxTasksPerClient: 10, leaseMs: 300 })
+    closers.push(() => other.close())
+    const record = task('c')
+    await runner.create(record)
+    await new Promise((resolve) => setTimeout(resolve, 600))
+    t.match(await other.get(record.taskId, null), { status: 'working' }, 'renewed while its instance lives')
+    await runner.close() // the instance dies: no more renewals
+    await new Promise((resolve) => setTimeout(resolve, 600))
+    t.match(await other.get(record.taskId, null), { status: 'failed', error: { code: -32603, message: /instance running this task stopped/ } })
   })
 })

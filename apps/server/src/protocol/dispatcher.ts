@@ -77,7 +77,7 @@ export class ProtocolCore implements CoreContext {
     this.serverMeta = Object.freeze({ [META.serverInfo]: options.serverInfo }) as Record<string, unknown>
     this.sealer = new RequestStateSealer(options.stateKey, options.requestStateTtlMs, state.requestStates)
     const taskStore = state.tasks ?? new MemoryTaskStore({ maxTasks: options.budgets.maxTasks, maxTasksPerClient: options.budgets.maxTasksPerClient })
-    this.tasks = new TaskManager(taskStore, options.tasks, bus, logger)
+    this.tasks = new TaskManager(taskStore, options.tasks, bus, logger, state.relay)
     registry.subscribe({
       listChanged: (list) => bus.publish({ type: 'listChanged', list }),
       resourceUpdated: (uri) => bus.publish({ type: 'resourceUpdated', uri })
@@ -235,7 +235,7 @@ export class ProtocolCore implements CoreContext {
     const inFlight = tc.inFlight ?? tc.session?.inFlight
     if (this.#cancel(inbound.message, inFlight, tc.logger)) return
     // Another instance may run the request (a legacy HTTP session behind a load balancer).
-    if (tc.inFlight === undefined && tc.session !== undefined) this.#relay?.send({ sessionId: tc.session.id, kind: 'cancel', message: inbound.message })
+    if (tc.inFlight === undefined && tc.session !== undefined) this.#relay?.send({ to: tc.session.id, kind: 'cancel', message: inbound.message })
   }
 
   #cancel (message: Record<string, unknown>, inFlight: Map<RequestId, InFlightCall> | undefined, logger: FastifyBaseLogger): boolean {
@@ -254,12 +254,16 @@ export class ProtocolCore implements CoreContext {
     if (session === undefined) return
     if (this.#answer(session, inbound.message)) return
     // The request may wait on another instance: the client's POST went where the balancer sent it.
-    if (!session.bound) this.#relay?.send({ sessionId: session.id, kind: 'response', message: inbound.message })
+    if (!session.bound) this.#relay?.send({ to: session.id, kind: 'response', message: inbound.message })
   }
 
   /** A message relayed by another instance: taken only if this instance holds what it refers to. */
-  #relayed ({ sessionId, kind, message }: RelayedMessage): void {
-    const session = this.sessions.localSession(sessionId)
+  #relayed ({ to, kind, message }: RelayedMessage): void {
+    if (kind === 'taskInput' || kind === 'taskCancel') {
+      this.tasks.relayed(to, kind, message)
+      return
+    }
+    const session = this.sessions.localSession(to)
     if (session === undefined || session.bound) return
     if (kind === 'cancel') this.#cancel(message, session.inFlight, this.logger)
     else this.#answer(session, message)

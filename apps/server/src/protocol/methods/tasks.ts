@@ -28,8 +28,8 @@ export async function updateTask (core: CoreContext, call: Call): Promise<Record
   if (inputResponses === null || typeof inputResponses !== 'object' || Array.isArray(inputResponses)) {
     throw invalidParams('"inputResponses" must be an object mapping the keys of the task\'s inputRequests to their results')
   }
-  // Keys of no pending request (answered already, unknown, another instance's run) are ignored.
-  core.tasks.runs.get(record.taskId)?.answer(Object.assign(Object.create(null), inputResponses) as Record<string, unknown>)
+  // Keys of no pending request (answered already, unknown) are ignored; a run on another instance gets them relayed.
+  core.tasks.answer(record.taskId, Object.assign(Object.create(null), inputResponses) as Record<string, unknown>)
   return {}
 }
 

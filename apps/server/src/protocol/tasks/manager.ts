@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import type { EventBus } from '../../state/event-bus.ts'
+import type { SessionRelay } from '../../state/session-relay.ts'
 import { TERMINAL, type CreateRefusal, type TaskPatch, type TaskRecord, type TaskStore } from '../../state/task-store.ts'
 
 export const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks'
@@ -147,12 +148,39 @@ export class TaskManager {
   readonly settings: TaskSettings
   readonly #bus: EventBus
   readonly #logger: FastifyBaseLogger
+  /** Shared state only: reaches the instance running a task from any other. */
+  readonly #relay: SessionRelay | undefined
 
-  constructor (store: TaskStore, settings: TaskSettings, bus: EventBus, logger: FastifyBaseLogger) {
+  constructor (store: TaskStore, settings: TaskSettings, bus: EventBus, logger: FastifyBaseLogger, relay?: SessionRelay) {
     this.store = store
     this.settings = settings
     this.#bus = bus
     this.#logger = logger
+    this.#relay = relay
+  }
+
+  /** `tasks/update`: answers go to the run, here or (relayed) on the instance running it. */
+  answer (taskId: string, responses: Record<string, unknown>): void {
+    const run = this.runs.get(taskId)
+    if (run !== undefined) run.answer(responses)
+    else this.#relay?.send({ to: taskId, kind: 'taskInput', message: { inputResponses: responses } })
+  }
+
+  /** What another instance relayed for a task running here. */
+  relayed (taskId: string, kind: 'taskInput' | 'taskCancel', message: Record<string, unknown>): void {
+    const run = this.runs.get(taskId)
+    if (run === undefined) return
+    if (kind === 'taskInput') {
+      const responses = message.inputResponses
+      if (responses !== null && typeof responses === 'object' && !Array.isArray(responses)) {
+        run.answer(Object.assign(Object.create(null), responses) as Record<string, unknown>)
+      }
+      return
+    }
+    // Cancelled elsewhere (the store already says so): stop the handler.
+    run.cancelled = true
+    this.runs.delete(taskId)
+    run.abort('cancelled by tasks/cancel')
   }
 
   /** A run for a call becoming a task, not yet stored (see `create`). */
@@ -197,7 +225,9 @@ export class TaskManager {
       await run.settle({ status: 'cancelled', statusMessage: 'cancelled by the client' })
       run.abort('cancelled by tasks/cancel')
     } else {
+      // Running on another instance (or on none any more): cancelled in the store, and the runner is told.
       await this.write(record.taskId, { status: 'cancelled', statusMessage: 'cancelled by the client' })
+      this.#relay?.send({ to: record.taskId, kind: 'taskCancel', message: {} })
     }
     this.#logger.debug({ taskId: record.taskId }, 'task cancelled by the client')
   }

@@ -11,6 +11,7 @@ import { RedisEventStore } from './event-store.ts'
 import { RedisReplayGuard } from './replay-guard.ts'
 import { RedisSessionRelay } from './session-relay.ts'
 import { RedisSessionStore } from './session-store.ts'
+import { RedisTaskStore } from './task-store.ts'
 
 export interface RedisStateOptions {
   url: string
@@ -41,12 +42,14 @@ export function createRedisState (limits: Limits, options: RedisStateOptions): S
   const streams = new RedisEventStore(redis, { prefix, maxEventsPerStream: 1000, ttlMs: 5 * 60_000 })
   const requestStates = new RedisReplayGuard(redis, prefix)
   const relay = new RedisSessionRelay(redis, prefix)
+  const tasks = new RedisTaskStore(redis, { prefix, maxTasks: limits.maxTasks, maxTasksPerClient: limits.maxTasksPerClient })
   return {
     sessions,
     events,
     streams,
     requestStates,
     relay,
+    tasks,
     onError (listener) {
       errorListeners.push(listener)
     },
@@ -57,6 +60,7 @@ export function createRedisState (limits: Limits, options: RedisStateOptions): S
       await sessions.close()
       await events.close()
       await relay.close()
+      await tasks.close()
       await redis.close()
     }
   }

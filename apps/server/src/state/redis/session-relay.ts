@@ -27,7 +27,7 @@ export class RedisSessionRelay implements SessionRelay {
       } catch {
         return
       }
-      if (typeof message?.sessionId === 'string' && typeof message.message === 'object' && message.message !== null) listener(message)
+      if (typeof message?.to === 'string' && typeof message.message === 'object' && message.message !== null) listener(message)
     })
     this.#unlisteners.add(unlisten)
     return () => {
