@@ -7,7 +7,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify'
 import t from 'tap'
-import { buildTestApp, createInjectClient, legacyInitialize, legacyRequest, LEGACY_VERSION, startTestServer, until, within, deferred, type TestServer } from '../../apps/server/src/testing/index.ts'
+import { buildTestApp, createInjectClient, legacyInitialize, legacyRequest, LEGACY_VERSION, modernEnvelope, modernHeaders, startTestServer, until, within, deferred, type TestServer } from '../../apps/server/src/testing/index.ts'
 import { startRedis } from '../helpers/redis.ts'
 
 const started = deferred()
@@ -227,4 +227,22 @@ t.test('tasks: created on one instance, polled, answered and cancelled through a
   await b.request('tasks/cancel', { taskId: long.taskId })
   t.match(await within(stopped.promise, 10_000, 'the handler on A to stop'), /cancelled/, 'tasks/cancel on B stopped the handler on A')
   t.match(await a.request('tasks/get', { taskId: long.taskId }), { status: 'cancelled' })
+})
+
+t.test('a principal\'s rate limit holds across instances sharing Redis', async (t) => {
+  const redis = await startRedis(t)
+  if (redis === undefined) return
+  const secret = 'rate-limit-test-secret-0123456789abcdef'
+  const audience = 'https://mcp.example/mcp'
+  const config = { redisUrl: redis.url, jwtSecret: secret, auth: { audience }, limits: { rateLimitPerMinute: 5, rateLimitIpPerMinute: 1000 } }
+  const { createSigner } = await import('fast-jwt')
+  const token = createSigner({ key: secret, expiresIn: 60_000, aud: audience })({ sub: 'carol' })
+  const apps = [await buildTestApp(t, config), await buildTestApp(t, config)]
+  const statuses: number[] = []
+  for (let i = 0; i < 8; i++) {
+    const app = apps[i % 2]
+    const res = await app.inject({ method: 'POST', url: '/mcp', headers: { ...modernHeaders('tools/list'), authorization: `Bearer ${token}` }, payload: { jsonrpc: '2.0', id: i, method: 'tools/list', params: { _meta: modernEnvelope() } } })
+    statuses.push(res.statusCode)
+  }
+  t.same(statuses, [200, 200, 200, 200, 200, 429, 429, 429], 'five requests spread over two instances, then 429 on both')
 })

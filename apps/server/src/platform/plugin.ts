@@ -30,6 +30,7 @@ import { httpTransport } from '../transports/http/plugin.ts'
 import { createWebSocketTransport, type WebSocketTransport, type WebSocketTransportOptions } from '../transports/websocket/transport.ts'
 import { resolvePlatformOptions, type McpPlatformOptions, type ResolvedPlatformOptions } from './options.ts'
 import { createShutdown } from './shutdown.ts'
+import type { RateLimitStoreClass } from '../auth/rate-limit.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -95,7 +96,7 @@ async function platform (app: FastifyInstance, input: McpPlatformOptions): Promi
     scope.addHook('onSend', async (_request, reply) => { if (core.closing) reply.header('connection', 'close') })
     scope.addHook('onRequest', securityHeaders)
     if (auth !== undefined) {
-      authRuntime = await enableAuth(scope, auth, { perMinute: limits.rateLimitPerMinute, ipPerMinute: limits.rateLimitIpPerMinute, store: options.rateLimitStore })
+      authRuntime = await enableAuth(scope, auth, { perMinute: limits.rateLimitPerMinute, ipPerMinute: limits.rateLimitIpPerMinute, store: options.rateLimitStore ?? state.rateLimitStore as RateLimitStoreClass | undefined })
     }
     // WebSocket upgrades of GET <path> go to the WebSocket transport; everything else stays HTTP.
     if (websocket !== undefined) await scope.register(websocket.plugin)

@@ -20,6 +20,8 @@ export interface SharedState {
   requestStates: ReplayGuard
   /** Shared state only: carries a session's answers and cancellations to the instance waiting for them. */
   relay?: SessionRelay
+  /** Shared state only: a @fastify/rate-limit store class whose counters every instance shares. */
+  rateLimitStore?: new (options: Record<string, unknown>) => unknown
   /** Resolves when the shared state is reachable (readiness); in memory, always. */
   ping? (): Promise<void>
   /** Shared state only: called on each connection error (counted by the metrics). */

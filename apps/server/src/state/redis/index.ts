@@ -12,6 +12,7 @@ import { RedisReplayGuard } from './replay-guard.ts'
 import { RedisSessionRelay } from './session-relay.ts'
 import { RedisSessionStore } from './session-store.ts'
 import { RedisTaskStore } from './task-store.ts'
+import { redisRateLimitStore } from './rate-limit-store.ts'
 
 export interface RedisStateOptions {
   url: string
@@ -50,6 +51,7 @@ export function createRedisState (limits: Limits, options: RedisStateOptions): S
     requestStates,
     relay,
     tasks,
+    rateLimitStore: redisRateLimitStore(redis, prefix),
     onError (listener) {
       errorListeners.push(listener)
     },
