@@ -57,6 +57,7 @@ t.test('requests and tool calls are counted with bounded labels', async (t) => {
   t.match(text, /^mcp_sessions_local \d+$/m, 'sessions gauge')
   t.match(text, /^mcp_calls_in_flight 0$/m, 'nothing in flight')
   t.match(text, /^mcp_websocket_connections 0$/m)
+  t.match(text, /^mcp_tasks_running 0$/m, 'tasks gauge')
   t.match(text, /^nodejs_eventloop_lag_seconds /m, 'event-loop delay')
 })
 

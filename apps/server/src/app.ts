@@ -13,6 +13,7 @@ import type { AppConfig } from './config/schema.ts'
 import type { McpPlatformOptions, StateOption } from './platform/options.ts'
 import { mcpPlatform } from './platform/plugin.ts'
 import { tracingFromEnv } from './ops/tracing.ts'
+import { shedLoad } from './ops/shed-load.ts'
 import { RateLimitedWarning } from './protocol/log-values.ts'
 import { redactRedisUrl } from './state/redis/connection.ts'
 import { createRedisState } from './state/redis/index.ts'
@@ -61,6 +62,8 @@ export async function buildApp (input: AppConfig = {}, build: BuildOptions = {})
     app.log.warn(`serving ${config.host} with no authentication (MCP_ALLOW_UNAUTHENTICATED_PUBLIC is set): every caller that reaches it may call every tool`)
   }
 
+  // Before the platform: Fastify applies hooks to the routes registered after them.
+  if (config.limits.maxEventLoopDelayMs > 0) await app.register(shedLoad, { maxEventLoopDelayMs: config.limits.maxEventLoopDelayMs })
   // Traces only when an OTLP endpoint is configured (OTEL_EXPORTER_OTLP_ENDPOINT); flushed on close.
   const tracing = tracingFromEnv(process.env, config.serverVersion)
   if (tracing !== undefined) app.addHook('onClose', async () => { await tracing.shutdown() })

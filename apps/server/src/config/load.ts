@@ -49,6 +49,7 @@ export const ENVIRONMENT: ReadonlyArray<{ name: string, path: string, kind: 'str
   { name: 'MCP_MAX_STREAMS', path: 'limits.maxStreams', kind: 'integer' },
   { name: 'MCP_MAX_STREAMS_PER_CLIENT', path: 'limits.maxStreamsPerClient', kind: 'integer' },
   { name: 'MCP_MAX_CONNECTIONS', path: 'limits.maxConnections', kind: 'integer' },
+  { name: 'MCP_MAX_EVENT_LOOP_DELAY_MS', path: 'limits.maxEventLoopDelayMs', kind: 'integer' },
   { name: 'MCP_HTTP_MAX_UNSENT_BYTES', path: 'limits.httpMaxUnsentBytes', kind: 'integer' },
   { name: 'MCP_WRITE_TIMEOUT_MS', path: 'limits.writeTimeoutMs', kind: 'integer' },
   { name: 'MCP_PAGE_SIZE', path: 'limits.pageSize', kind: 'integer' },

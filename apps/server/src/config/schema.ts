@@ -25,6 +25,7 @@ export const LimitsSchema = Type.Object({
   maxStreams: Type.Integer({ minimum: 1, default: 5000, description: 'Long-lived connections (GET and listen streams, WebSocket connections) held at once' }),
   maxStreamsPerClient: Type.Integer({ minimum: 1, default: 100, description: 'Long-lived connections one client (principal, else address) holds' }),
   maxConnections: Type.Integer({ minimum: 0, default: 10_000, description: 'npm start: TCP connections the server accepts at once (Node\'s server.maxConnections; 0: no cap); keep it above maxStreams, so /health always gets in' }),
+  maxEventLoopDelayMs: Type.Integer({ minimum: 0, default: 1000, description: 'npm start: shed load with 503 and Retry-After while the event loop lags more than this (an overloaded instance refuses work before it falls over; /health and /ready still answer; 0: off)' }),
   httpMaxUnsentBytes: Type.Integer({ minimum: 65_536, default: 8_388_608, description: 'HTTP: bytes a client may leave unread on an SSE stream before its connection is cut off' }),
   writeTimeoutMs: Type.Integer({ minimum: 1000, default: 30_000, description: 'HTTP: how long a response\'s writes may stall (the client not reading) before the connection is cut off' }),
   maxResultBytes: Type.Integer({ minimum: 1024, default: 4_194_304, description: 'Largest tool result (JSON bytes); larger: a tool error saying the size, or cut text for tools that opt in' }),

@@ -54,6 +54,7 @@ export class PlatformMetrics implements RequestObserver {
     gauge('mcp_sessions_local', 'Legacy sessions with state on this instance', () => count(core.sessions.local()))
     gauge('mcp_streams_open', 'Open listen and GET streams', openStreams)
     gauge('mcp_websocket_connections', 'Open WebSocket connections', openSockets)
+    gauge('mcp_tasks_running', 'Tasks whose handler runs on this instance', () => core.tasks.runs.size)
   }
 
   requestEnded (request: FinishedRequest): void {
