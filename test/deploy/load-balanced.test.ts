@@ -50,6 +50,16 @@ function sseReader (res: Response) {
 /** Errors a client may retry: the balancer found no instance (502/503/504), an instance drained (503), or the connection dropped. */
 const RETRYABLE = /HTTP (502|503|504)|fetch failed|ECONNRESET|socket hang up|terminated|other side closed|Service Unavailable|Bad Gateway/i
 
+async function waitUntilReady (ports: number[]): Promise<void> {
+  for (const port of ports) {
+    for (let i = 0; i < 100; i++) {
+      const status = await fetch(`http://127.0.0.1:${port}/ready`).then((res) => res.status, () => 0)
+      if (status === 200) break
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  }
+}
+
 t.test('three instances behind nginx, round robin, shared state in Redis', async (t) => {
   const redis = await startRedis(t)
   if (redis === undefined) return
@@ -60,6 +70,10 @@ t.test('three instances behind nginx, round robin, shared state in Redis', async
   if (nginx === undefined) return
   const endpoint = new URL('/mcp', nginx.url)
   const direct = (i: number) => new URL(`http://127.0.0.1:${ports[i]}/mcp`)
+  // As a rollout would: every instance ready before traffic (on a loaded machine a fresh process may shed
+  // its first requests, and nginx then rests it for a second).
+  await waitUntilReady(ports)
+  await new Promise((resolve) => setTimeout(resolve, 1200))
 
   t.test('a legacy session is served by all three, and its DELETE ends it everywhere', async (t) => {
     const client = new Client({ name: 'legacy-lb', version: '1.0.0' })
@@ -157,10 +171,12 @@ t.test('three instances behind nginx, round robin, shared state in Redis', async
     t.equal(await instances[0].stop(), 0, 'i1 drains and exits 0 on SIGTERM')
     await new Promise((resolve) => setTimeout(resolve, 1000))
     instances[0] = await startServer(t, env(0))
+    await waitUntilReady([ports[0]])
     await new Promise((resolve) => setTimeout(resolve, 1500))
     instances[1].child.kill('SIGKILL')
     await new Promise((resolve) => setTimeout(resolve, 1500))
     instances[1] = await startServer(t, env(1))
+    await waitUntilReady([ports[1]])
     await new Promise((resolve) => setTimeout(resolve, 1500))
     control.running = false
     await Promise.all(loops)
@@ -170,6 +186,7 @@ t.test('three instances behind nginx, round robin, shared state in Redis', async
     t.ok(outcomes.ok > 20, 'the clients kept being served')
     const after = textOf(await legacy.callTool({ name: 'whoami', arguments: {} }))
     t.match(after, /^i[123]$/, 'the legacy session survived both restarts')
+    await new Promise((resolve) => setTimeout(resolve, 1200)) // nginx's rest for a failed instance (fail_timeout) is over
     const served = new Set<string>()
     for (let i = 0; i < 12; i++) served.add(textOf(await legacy.callTool({ name: 'whoami', arguments: {} })))
     t.same([...served].sort(), ['i1', 'i2', 'i3'], 'the restarted instances serve the same session again')

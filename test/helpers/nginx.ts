@@ -57,7 +57,7 @@ http {
     ''      '';
   }
   upstream mcp {
-${upstreamPorts.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=2s;`).join('\n')}
+${upstreamPorts.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=1s;`).join('\n')}
     keepalive 16;
   }
   server {
