@@ -18,7 +18,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js'
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client'
-import { LEGACY_VERSION, legacyInitialize, legacyRequest, MODERN_VERSION, modernEnvelope, modernHeaders, until } from '@mcp-platform/server/testing'
+import { LEGACY_VERSION, legacyInitialize, legacyRequest, MODERN_VERSION, modernEnvelope, modernHeaders, modernRequest, until } from '@mcp-platform/server/testing'
 import { startNginx } from '../helpers/nginx.ts'
 import { freePort } from '../helpers/postgres.ts'
 import { startRedis } from '../helpers/redis.ts'
@@ -141,6 +141,37 @@ t.test('three instances behind nginx, round robin, shared state in Redis', async
     t.ok(answers.every((a) => a.startsWith('hello Ada from i')), 'every elicitation completed')
     t.ok(new Set(answers).size > 1, `asked from several instances: ${answers.join(', ')}`)
     await client.close()
+  })
+
+  t.test('a task created on one instance is polled, answered and cancelled through the others', async (t) => {
+    const capabilities = { extensions: { 'io.modelcontextprotocol/tasks': {} }, elicitation: {} }
+    const call = async (i: number, method: string, params: Record<string, unknown>) => (await modernRequest(direct(i), method, params, { capabilities })).response
+    const created = (await call(0, 'tools/call', { name: 'job', arguments: { wait: false } })).result
+    t.equal(created.resultType, 'task', 'a task, created on i1')
+    let task: any
+    for (let i = 0; i < 100 && task?.status !== 'input_required'; i++) {
+      task = (await call(1, 'tasks/get', { taskId: created.taskId })).result
+      if (task.status !== 'input_required') await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    t.equal(task.status, 'input_required', 'polled on i2: the task asks a question')
+    const [key] = Object.keys(task.inputRequests)
+    t.match(await call(2, 'tasks/update', { taskId: created.taskId, inputResponses: { [key]: { action: 'accept', content: { name: 'Ada' } } } }), { result: {} }, 'answered on i3')
+    for (let i = 0; i < 100 && task.status !== 'completed'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      task = (await call(1, 'tasks/get', { taskId: created.taskId })).result
+    }
+    t.match(task, { status: 'completed', result: { content: [{ text: 'job for Ada ran on i1' }] } }, 'the handler on i1 got the answer sent to i3')
+
+    const waiting = (await call(0, 'tools/call', { name: 'job', arguments: { wait: true } })).result
+    t.match(await call(2, 'tasks/cancel', { taskId: waiting.taskId }), { result: {} }, 'cancelled on i3')
+    t.match((await call(1, 'tasks/get', { taskId: waiting.taskId })).result, { status: 'cancelled' }, 'i2 sees it cancelled')
+    const metrics = await (await fetch(`http://127.0.0.1:${ports[0]}/metrics`)).text()
+    let running = /mcp_tasks_running (\d+)/.exec(metrics)?.[1]
+    for (let i = 0; i < 50 && running !== '0'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      running = /mcp_tasks_running (\d+)/.exec(await (await fetch(`http://127.0.0.1:${ports[0]}/metrics`)).text())?.[1]
+    }
+    t.equal(running, '0', 'the handler on i1 stopped (no task runs there any more)')
   })
 
   t.test('rolling restart under load: SIGTERM one instance and bring it back, then SIGKILL another', async (t) => {
