@@ -7,40 +7,26 @@
  */
 import type { ChangeEvent, EventBus } from '../event-bus.ts'
 import type { RedisConnections } from './connection.ts'
+import { JsonChannel } from './json-channel.ts'
+
+const isChangeEvent = (value: unknown): value is ChangeEvent => typeof (value as ChangeEvent | null)?.type === 'string'
 
 export class RedisEventBus implements EventBus {
-  readonly #redis: RedisConnections
-  readonly #channel: string
-  readonly #unlisteners = new Set<() => void>()
+  readonly #channel: JsonChannel<ChangeEvent>
 
   constructor (redis: RedisConnections, prefix: string) {
-    this.#redis = redis
-    this.#channel = `${prefix}changes`
+    this.#channel = new JsonChannel(redis, `${prefix}changes`, isChangeEvent)
   }
 
   publish (event: ChangeEvent): void {
-    this.#redis.publish(this.#channel, JSON.stringify(event))
+    this.#channel.publish(event)
   }
 
   subscribe (listener: (event: ChangeEvent) => void): () => void {
-    const unlisten = this.#redis.listen(this.#channel, (message) => {
-      let event: ChangeEvent
-      try {
-        event = JSON.parse(message) as ChangeEvent
-      } catch {
-        return // not one of ours
-      }
-      listener(event)
-    })
-    this.#unlisteners.add(unlisten)
-    return () => {
-      unlisten()
-      this.#unlisteners.delete(unlisten)
-    }
+    return this.#channel.subscribe(listener)
   }
 
   async close (): Promise<void> {
-    for (const unlisten of this.#unlisteners) unlisten()
-    this.#unlisteners.clear()
+    this.#channel.close()
   }
 }

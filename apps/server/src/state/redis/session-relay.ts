@@ -4,40 +4,29 @@
  */
 import type { RelayedMessage, SessionRelay } from '../session-relay.ts'
 import type { RedisConnections } from './connection.ts'
+import { JsonChannel } from './json-channel.ts'
+
+const isRelayed = (value: unknown): value is RelayedMessage => {
+  const message = value as RelayedMessage | null
+  return typeof message?.to === 'string' && typeof message.message === 'object' && message.message !== null
+}
 
 export class RedisSessionRelay implements SessionRelay {
-  readonly #redis: RedisConnections
-  readonly #channel: string
-  readonly #unlisteners = new Set<() => void>()
+  readonly #channel: JsonChannel<RelayedMessage>
 
   constructor (redis: RedisConnections, prefix: string) {
-    this.#redis = redis
-    this.#channel = `${prefix}relay`
+    this.#channel = new JsonChannel(redis, `${prefix}relay`, isRelayed)
   }
 
   send (message: RelayedMessage): void {
-    this.#redis.publish(this.#channel, JSON.stringify(message))
+    this.#channel.publish(message)
   }
 
   listen (listener: (message: RelayedMessage) => void): () => void {
-    const unlisten = this.#redis.listen(this.#channel, (raw) => {
-      let message: RelayedMessage
-      try {
-        message = JSON.parse(raw) as RelayedMessage
-      } catch {
-        return
-      }
-      if (typeof message?.to === 'string' && typeof message.message === 'object' && message.message !== null) listener(message)
-    })
-    this.#unlisteners.add(unlisten)
-    return () => {
-      unlisten()
-      this.#unlisteners.delete(unlisten)
-    }
+    return this.#channel.subscribe(listener)
   }
 
   async close (): Promise<void> {
-    for (const unlisten of this.#unlisteners) unlisten()
-    this.#unlisteners.clear()
+    this.#channel.close()
   }
 }
