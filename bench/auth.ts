@@ -10,16 +10,12 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { cpus } from 'node:os'
 import autocannon from 'autocannon'
+import { numberOption } from './options.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
-const args = process.argv.slice(2)
-const option = (name: string, fallback: number) => {
-  const index = args.indexOf(`--${name}`)
-  return index === -1 ? fallback : Number(args[index + 1])
-}
-const duration = option('duration', 3)
-const rounds = option('rounds', 5)
-const connections = option('connections', 50)
+const duration = numberOption('duration', 3)
+const rounds = numberOption('rounds', 5)
+const connections = numberOption('connections', 50)
 const META = {
   'io.modelcontextprotocol/protocolVersion': '2026-07-28',
   'io.modelcontextprotocol/clientCapabilities': {},

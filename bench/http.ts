@@ -11,16 +11,12 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { cpus } from 'node:os'
 import autocannon from 'autocannon'
+import { numberOption } from './options.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
-const args = process.argv.slice(2)
-const option = (name: string, fallback: number) => {
-  const index = args.indexOf(`--${name}`)
-  return index === -1 ? fallback : Number(args[index + 1])
-}
-const duration = option('duration', 3)
-const rounds = option('rounds', 7)
-const connections = option('connections', 50)
+const duration = numberOption('duration', 3)
+const rounds = numberOption('rounds', 7)
+const connections = numberOption('connections', 50)
 
 const body = (id: number) => JSON.stringify({
   jsonrpc: '2.0',

@@ -10,18 +10,14 @@
  *   node bench/load-balanced.ts [--duration 5] [--connections 50]
  */
 import autocannon from 'autocannon'
+import { numberOption } from './options.ts'
 import { startNginx } from '../test/helpers/nginx.ts'
 import { freePort } from '../test/helpers/postgres.ts'
 import { startRedis } from '../test/helpers/redis.ts'
 import { COMPILED, launchServer, type ServerProcess } from '../test/helpers/server-process.ts'
 
-const args = process.argv.slice(2)
-const option = (name: string, fallback: number) => {
-  const index = args.indexOf(`--${name}`)
-  return index === -1 ? fallback : Number(args[index + 1])
-}
-const duration = option('duration', 5)
-const connections = option('connections', 50)
+const duration = numberOption('duration', 5)
+const connections = numberOption('connections', 50)
 
 // The servers log at info: launchServer waits for their "listening" line.
 /** The helpers take a tap test for cleanup and skipping; here a small stand-in does it. */
