@@ -1,25 +1,37 @@
 /**
- * Baseline: a bare Fastify route doing the same JSON-RPC work as the MCP
- * server's `tools/call calculate` — parse the body, check the envelope,
- * evaluate, answer the same result — and nothing else.
+ * The ceiling: a bare Fastify route that parses the JSON-RPC body (Fastify's
+ * own JSON parser), checks the envelope, and answers what the platform
+ * answers, with no MCP work: no sessions, no validation, no evaluator (the
+ * result of `calculate` is a constant), no hooks. `tools/list` serializes the
+ * same list of tools each time.
  */
-import Fastify, { LogController } from 'fastify'
-import { evaluate } from '../../plugins/calculator/src/evaluate.ts'
+import Fastify from 'fastify'
+import { ANSWER, FILLER_TOOLS, ready, SERVER_INFO } from './catalog.ts'
 
-const MODERN_RESULT = { resultType: 'complete', _meta: { 'io.modelcontextprotocol/serverInfo': { name: 'mcp-platform', version: '0.1.0' } } }
+interface Message { jsonrpc?: string, id?: number | string, method?: string, params?: { _meta?: unknown } }
 
-const app = Fastify({ logger: { level: 'warn' }, logController: new LogController({ disableRequestLogging: true }) })
+const MODERN = { resultType: 'complete', _meta: { 'io.modelcontextprotocol/serverInfo': SERVER_INFO } }
+const TOOLS = [
+  { name: 'calculate', description: 'Evaluate an arithmetic expression', inputSchema: { type: 'object', properties: { expression: { type: 'string' } }, required: ['expression'] } },
+  { name: 'count', description: 'Counts with progress', inputSchema: { type: 'object', properties: {} } },
+  ...FILLER_TOOLS.map((tool) => ({ ...tool, inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] } }))
+]
 
+const app = Fastify({ logger: false })
 app.post('/mcp', async (request, reply) => {
-  const body = request.body as { jsonrpc?: string, id?: number, method?: string, params?: { name?: string, arguments?: { expression?: string } } }
-  if (body.jsonrpc !== '2.0' || body.method !== 'tools/call' || body.params?.name !== 'calculate') {
+  const message = request.body as Message
+  if (message?.jsonrpc !== '2.0' || typeof message.method !== 'string') {
     return reply.code(400).send({ jsonrpc: '2.0', id: null, error: { code: -32600, message: 'Invalid request' } })
   }
-  const result = evaluate(String(body.params.arguments?.expression))
-  // The same answer as the platform's for a 2026-07-28 request, byte for byte.
-  return { jsonrpc: '2.0', id: body.id, result: { content: [{ type: 'text', text: String(result) }], structuredContent: { result }, ...MODERN_RESULT } }
+  const modern = message.params?._meta !== undefined ? MODERN : undefined
+  switch (message.method) {
+    case 'tools/call':
+      return { jsonrpc: '2.0', id: message.id, result: { content: [{ type: 'text', text: String(ANSWER) }], structuredContent: { result: ANSWER }, ...modern } }
+    case 'tools/list':
+      return { jsonrpc: '2.0', id: message.id, result: { tools: TOOLS, ...modern } }
+    default:
+      return { jsonrpc: '2.0', id: message.id, error: { code: -32601, message: 'Method not found' } }
+  }
 })
-
-await app.listen({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1' })
-process.stdout.write(`READY ${(app.server.address() as { port: number }).port}\n`)
-process.on('SIGINT', () => process.exit(0))
+await app.listen({ port: 0, host: '127.0.0.1' })
+ready((app.server.address() as { port: number }).port)

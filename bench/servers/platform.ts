@@ -1,8 +1,43 @@
-/** This platform: buildApp with the calculator plugin, as `npm start` builds it. */
+/**
+ * This platform, built as `npm start` builds it (buildApp: origin and host
+ * checks, security headers, load shedding, metrics, every budget at its
+ * default) with the calculator plugin and the benchmark's `count` and filler
+ * tools. BENCH_MEMORY=1 adds `GET /bench/memory` (a full GC, then
+ * process.memoryUsage()) and lifts the per-client session and stream caps so
+ * that one load generator can open thousands.
+ */
+import { Type } from '@sinclair/typebox'
 import { buildApp } from '../../apps/server/src/app.ts'
 import calculator from '../../plugins/calculator/src/index.ts'
+import { FILLER_TOOLS, PROGRESS_STEPS, ready } from './catalog.ts'
 
-const app = await buildApp({ logLevel: 'warn', plugins: [{ plugin: calculator }], stateSecret: 'bench' })
-await app.listen({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1' })
-process.stdout.write(`READY ${(app.server.address() as { port: number }).port}\n`)
-process.on('SIGINT', () => process.exit(0))
+const memory = process.env.BENCH_MEMORY === '1'
+const app = await buildApp({
+  logLevel: 'warn',
+  stateSecret: 'bench',
+  ...(memory ? { limits: { maxSessions: 100_000, maxSessionsPerClient: 100_000, maxStreams: 100_000, maxStreamsPerClient: 100_000 } } : {}),
+  plugins: [{ plugin: calculator }, {
+    plugin: async (app) => {
+      app.mcp.tool({
+        name: 'count',
+        description: 'Counts with progress',
+        input: Type.Object({}),
+        async handler (_args, ctx) {
+          for (let step = 1; step <= PROGRESS_STEPS; step++) ctx.progress(step, PROGRESS_STEPS)
+          return 'counted'
+        }
+      })
+      if (memory) {
+        app.get('/bench/memory', async () => {
+          globalThis.gc?.()
+          return process.memoryUsage()
+        })
+      }
+      for (const tool of FILLER_TOOLS) {
+        app.mcp.tool({ ...tool, input: Type.Object({ text: Type.String() }), handler: ({ text }) => text })
+      }
+    }
+  }]
+})
+await app.listen({ port: 0, host: '127.0.0.1' })
+ready((app.server.address() as { port: number }).port)

@@ -1,0 +1,86 @@
+/**
+ * Runs one scenario: every server is started and checked first, then the
+ * rounds alternate between them (A B C, A B C, …), so that a machine that
+ * gets busier or quieter during the run shifts every server alike. Each
+ * round's rate is also divided by the baseline's rate in the same round, and
+ * the median of those paired ratios is reported beside the plain medians.
+ */
+import type { BenchServer } from './process.ts'
+import { spread, pairedRatios, type Spread } from './stats.ts'
+
+export interface Target<Load> {
+  name: string
+  /** What the row stands for: protocol era, mode, how the server is set up. */
+  note: string
+  start (): Promise<BenchServer>
+  /** Prepares the load for a started server (a session, say) and proves one answer right. */
+  prepare (server: BenchServer): Promise<Load>
+}
+
+export interface RoundResult { rate: number, p50: number, p99: number, errors: number, checked: number }
+
+export interface Row {
+  name: string
+  note: string
+  rate: Spread
+  p50: number
+  p99: Spread
+  /** Answers per CPU-second of the server process: less sensitive to a busy machine than the rate. */
+  perCpu: Spread
+  /** Rate ÷ the baseline's rate in the same round (the first target is the baseline). */
+  ratio: Spread
+  errors: number
+  checked: number
+  rounds: number[]
+}
+
+export interface RotationOptions<Load> {
+  rounds: number
+  seconds: number
+  warmupSeconds: number
+  run (load: Load, server: BenchServer, seconds: number): Promise<RoundResult>
+  log (line: string): void
+}
+
+export async function rotate<Load> (targets: Array<Target<Load>>, options: RotationOptions<Load>): Promise<Row[]> {
+  const running: Array<{ target: Target<Load>, server: BenchServer, load: Load, results: RoundResult[], perCpu: number[] }> = []
+  try {
+    for (const target of targets) {
+      const server = await target.start()
+      try {
+        const load = await target.prepare(server)
+        const warm = await options.run(load, server, options.warmupSeconds) // JIT, connection set-up
+        if (warm.errors > 0) throw new Error(`${warm.errors} wrong answers or errors in the warm-up`)
+        running.push({ target, server, load, results: [], perCpu: [] })
+      } catch (error) {
+        await server.stop()
+        throw new Error(`${target.name}: ${(error as Error).message}`, { cause: error })
+      }
+    }
+    for (let round = 1; round <= options.rounds; round++) {
+      for (const entry of running) {
+        const before = entry.server.cpuSeconds()
+        const result = await options.run(entry.load, entry.server, options.seconds)
+        const cpu = entry.server.cpuSeconds() - before
+        entry.results.push(result)
+        entry.perCpu.push(result.rate * options.seconds / cpu)
+        options.log(`  round ${round}/${options.rounds} ${entry.target.name}: ${Math.round(result.rate)}/s, p99 ${result.p99} ms${result.errors > 0 ? `, ${result.errors} errors` : ''}`)
+      }
+    }
+  } finally {
+    for (const entry of running) await entry.server.stop()
+  }
+  const baseline = running[0].results.map((result) => result.rate)
+  return running.map(({ target, results, perCpu }) => ({
+    name: target.name,
+    note: target.note,
+    rate: spread(results.map((r) => r.rate)),
+    p50: spread(results.map((r) => r.p50)).median,
+    p99: spread(results.map((r) => r.p99)),
+    perCpu: spread(perCpu),
+    ratio: pairedRatios(results.map((r) => r.rate), baseline),
+    errors: results.reduce((sum, r) => sum + r.errors, 0),
+    checked: results.reduce((sum, r) => sum + r.checked, 0),
+    rounds: results.map((r) => Math.round(r.rate))
+  }))
+}
