@@ -39,12 +39,13 @@ export async function runHttp (port: number, test: HttpCase, seconds: number, co
     requests: [{
       setupRequest: (request, context) => {
         const id = ++next
-        context.id = id
+        const ids = context as { id?: number }
+        ids.id = id
         return { ...request, body: test.body(id) }
       },
       onResponse: (status, body, context) => {
         checked++
-        if (status !== 200 || !test.check(body, context.id as number)) {
+        if (status !== 200 || !test.check(body, (context as { id: number }).id)) {
           wrong++
           firstWrong ??= `${status} ${body.slice(0, 300)}`
         }

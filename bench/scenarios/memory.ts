@@ -33,12 +33,12 @@ async function openSessions (port: number, count: number): Promise<number> {
         method: 'POST',
         headers,
         body: initialize,
-        onResponse: (_status, _body, context, responseHeaders) => { context.session = (responseHeaders as Record<string, string>)['mcp-session-id'] }
+        onResponse: (_status, _body, context, responseHeaders) => { (context as { session?: string }).session = (responseHeaders as Record<string, string>)['mcp-session-id'] }
       },
       {
         method: 'POST',
         body: '{"jsonrpc":"2.0","method":"notifications/initialized"}',
-        setupRequest: (request, context) => ({ ...request, headers: { ...headers, 'mcp-protocol-version': '2025-11-25', 'mcp-session-id': context.session as string } }),
+        setupRequest: (request, context) => ({ ...request, headers: { ...headers, 'mcp-protocol-version': '2025-11-25', 'mcp-session-id': (context as { session: string }).session } }),
         onResponse: (status) => { if (status === 202) opened++ }
       }
     ]

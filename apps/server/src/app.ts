@@ -12,11 +12,9 @@ import { loadPlugin, registerToolPlugin } from './config/plugins.ts'
 import type { AppConfig } from './config/schema.ts'
 import type { McpPlatformOptions, StateOption } from './platform/options.ts'
 import { mcpPlatform } from './platform/plugin.ts'
-import { tracingFromEnv } from './ops/tracing.ts'
+import { tracingConfigured } from './ops/tracing.ts'
 import { shedLoad } from './ops/shed-load.ts'
 import { RateLimitedWarning } from './protocol/log-values.ts'
-import { redactRedisUrl } from './state/redis/connection.ts'
-import { createRedisState } from './state/redis/index.ts'
 import { clientErrorHandler } from './transports/http/client-error.ts'
 import { isLoopback, LOOPBACK_HOSTS } from './transports/loopback.ts'
 import { loadApiKeys } from './auth/api-keys.ts'
@@ -65,7 +63,9 @@ export async function buildApp (input: AppConfig = {}, build: BuildOptions = {})
   // Before the platform: Fastify applies hooks to the routes registered after them.
   if (config.limits.maxEventLoopDelayMs > 0) await app.register(shedLoad, { maxEventLoopDelayMs: config.limits.maxEventLoopDelayMs })
   // Traces only when an OTLP endpoint is configured (OTEL_EXPORTER_OTLP_ENDPOINT); flushed on close.
-  const tracing = tracingFromEnv(process.env, config.serverVersion)
+  const tracing = tracingConfigured(process.env)
+    ? (await import('./ops/tracing-export.ts')).tracingFromEnv(process.env, config.serverVersion)
+    : undefined
   if (tracing !== undefined) app.addHook('onClose', async () => { await tracing.shutdown() })
   await app.register(mcpPlatform, { ...platform, tracer: tracing?.tracer })
   // A hard cap on sockets, above the platform's stream quota, so /health still gets in when streams are full.
@@ -130,7 +130,9 @@ export function platformOptions (config: ResolvedConfig, apiKeys?: ApiKey[]): Mc
 
 /** REDIS_URL set: the shared state in Redis; connection trouble is logged at most every 10 s. */
 function redisState (url: string): StateOption {
-  return (limits, log) => {
+  return async (limits, log) => {
+    // Loaded here: ioredis and the Redis stores stay out of servers whose state is in memory (start-up time).
+    const [{ redactRedisUrl }, { createRedisState }] = await Promise.all([import('./state/redis/connection.ts'), import('./state/redis/index.ts')])
     const warning = new RateLimitedWarning()
     log.info({ redis: redactRedisUrl(url) }, 'shared state in Redis')
     return createRedisState(limits, {

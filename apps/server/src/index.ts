@@ -12,7 +12,7 @@ export { loadConfig } from './config/load.ts'
 export * as errorCodes from './errors.ts'
 export { ConfigError, isHostError, type HostError } from './errors.ts'
 export { createMemoryState, type SharedState } from './state/index.ts'
-export { createRedisState, type RedisStateOptions } from './state/redis/index.ts'
+export { createRedisState, type RedisStateOptions } from './state/redis/lazy.ts'
 /** Fastify's `clientErrorHandler` option: unparsable requests get a JSON-RPC error and `Connection: close`. */
 export { clientErrorHandler } from './transports/http/client-error.ts'
 export { asToolError, ToolError } from './registry/tool-error.ts'

@@ -9,7 +9,8 @@
 import type { FastifyRequest } from 'fastify'
 import type { Principal } from '../registry/types.ts'
 import type { ApiKeyChecker } from './api-keys.ts'
-import { InvalidToken, type JwtVerifier } from './jwt.ts'
+import { InvalidToken } from './invalid-token.ts'
+import type { JwtVerifier } from './jwt.ts'
 
 export type Credential =
   | { kind: 'token', token: string }

@@ -12,6 +12,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Principal } from '../registry/types.ts'
 import { createKeySource, type KeySource } from './jwks.ts'
 import { scopesOf } from './scopes.ts'
+import { InvalidToken } from './invalid-token.ts'
 
 export interface JwtSettings {
   jwtSecret?: string
@@ -24,7 +25,7 @@ export interface JwtSettings {
 }
 
 /** A token that does not verify; `message` says why (never the token). */
-export class InvalidToken extends Error {}
+export { InvalidToken }
 
 export const ASYMMETRIC_ALGORITHMS = ['RS256', 'ES256', 'EdDSA']
 

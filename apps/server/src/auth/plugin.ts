@@ -13,7 +13,6 @@ import type { Principal } from '../registry/types.ts'
 import { createApiKeyChecker } from './api-keys.ts'
 import { apiKeyChecker, credentialOf, jwtChecker, type Verifier } from './authenticate.ts'
 import { createChallenges, type Challenges } from './challenge.ts'
-import { createJwtVerifier } from './jwt.ts'
 import { authModeOf, type AuthMode } from './mode.ts'
 import type { AuthOptions } from './options.ts'
 import { createLimiters, type Limiter, type RateLimits } from './rate-limit.ts'
@@ -126,6 +125,8 @@ export async function createCredentialCheck (scope: FastifyInstance, auth: Resol
 async function verifierFor (scope: FastifyInstance, auth: ResolvedAuth, namespace: string): Promise<Verifier> {
   const { options } = auth
   if (auth.mode === 'apikey') return apiKeyChecker(createApiKeyChecker(options.apiKeys ?? []))
+  // Loaded here: @fastify/jwt and get-jwks stay out of servers without JWT auth (start-up time).
+  const { createJwtVerifier } = await import('./jwt.ts')
   return jwtChecker(await createJwtVerifier(scope, {
     jwtSecret: options.jwtSecret,
     jwksUrl: options.jwksUrl,

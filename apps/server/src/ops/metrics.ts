@@ -10,9 +10,10 @@
  * does not have as `unknown`, so a hostile client cannot grow the series.
  */
 import type { FastifyPluginAsync } from 'fastify'
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client'
 import type { FinishedRequest, RequestObserver } from '../protocol/context.ts'
 import type { ProtocolCore } from '../protocol/dispatcher.ts'
+import { TallyCounter, TallyHistogram, type CounterTally, type HistogramTally } from './tallies.ts'
 
 export interface MetricsSources {
   core: ProtocolCore
@@ -26,21 +27,21 @@ export class PlatformMetrics implements RequestObserver {
   readonly registry = new Registry()
   readonly #known: ReadonlySet<string>
   readonly #tools: () => ReadonlyMap<string, unknown>
-  readonly #requests: Counter<'method' | 'era' | 'transport' | 'outcome'>
-  readonly #toolCalls: Counter<'tool' | 'era' | 'transport' | 'outcome'>
-  readonly #requestSeconds: Histogram<'method' | 'era' | 'transport'>
-  readonly #toolSeconds: Histogram<'tool'>
+  readonly #requests: TallyCounter
+  readonly #toolCalls: TallyCounter
+  readonly #requestSeconds: TallyHistogram
+  readonly #toolSeconds: TallyHistogram
   readonly redisErrors: Counter
 
   constructor (knownMethods: Iterable<string>, tools: () => ReadonlyMap<string, unknown>) {
     this.#known = new Set(knownMethods)
     this.#tools = tools
     const registers = [this.registry]
-    this.#requests = new Counter({ name: 'mcp_requests_total', help: 'MCP requests by method, era, transport and outcome', labelNames: ['method', 'era', 'transport', 'outcome'], registers })
-    this.#toolCalls = new Counter({ name: 'mcp_tool_calls_total', help: 'tools/call by tool, era, transport and outcome (ok, tool_error, error, cancelled)', labelNames: ['tool', 'era', 'transport', 'outcome'], registers })
+    this.#requests = new TallyCounter('mcp_requests_total', 'MCP requests by method, era, transport and outcome', this.registry)
+    this.#toolCalls = new TallyCounter('mcp_tool_calls_total', 'tools/call by tool, era, transport and outcome (ok, tool_error, error, cancelled)', this.registry)
     const buckets = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
-    this.#requestSeconds = new Histogram({ name: 'mcp_request_duration_seconds', help: 'MCP request latency in the server (dispatch to answer)', labelNames: ['method', 'era', 'transport'], buckets, registers })
-    this.#toolSeconds = new Histogram({ name: 'mcp_tool_call_duration_seconds', help: 'Tool call latency by tool', labelNames: ['tool'], buckets, registers })
+    this.#requestSeconds = new TallyHistogram('mcp_request_duration_seconds', 'MCP request latency in the server (dispatch to answer)', this.registry, buckets)
+    this.#toolSeconds = new TallyHistogram('mcp_tool_call_duration_seconds', 'Tool call latency by tool', this.registry, buckets)
     this.redisErrors = new Counter({ name: 'mcp_redis_errors_total', help: 'Errors of the Redis connections of the shared state', registers })
     collectDefaultMetrics({ register: this.registry })
   }
@@ -57,33 +58,33 @@ export class PlatformMetrics implements RequestObserver {
     gauge('mcp_tasks_running', 'Tasks whose handler runs on this instance', () => core.tasks.runs.size)
   }
 
-  /**
-   * Label children resolved once per label set: prom-client's own lookup
-   * (sorting and hashing the labels on every call) cost a sixth of a
-   * request's time on the hot path.
-   */
-  readonly #children = new Map<string, { count: { inc (): void }, time: { observe (value: number): void } }>()
+  /** The tallies of each label set, resolved once (the key is built from bounded values only). */
+  readonly #children = new Map<string, { count: CounterTally, time: HistogramTally, toolCount?: CounterTally, toolTime?: HistogramTally }>()
 
   requestEnded (request: FinishedRequest): void {
     const method = this.#known.has(request.method) ? request.method : 'other'
     const isTool = method === 'tools/call'
     const tool = isTool ? (request.tool !== undefined && this.#tools().has(request.tool) ? request.tool : 'unknown') : ''
-    const key = `${method}\0${request.era}\0${request.transport}\0${request.outcome}\0${tool}`
+    const { era, transport, outcome } = request
+    const key = `${method}\0${era}\0${transport}\0${outcome}\0${tool}`
     let children = this.#children.get(key)
     if (children === undefined) {
-      const request_ = this.#requests.labels(method, request.era, request.transport, request.outcome)
-      const time = this.#requestSeconds.labels(method, request.era, request.transport)
-      const toolCount = isTool ? this.#toolCalls.labels(tool, request.era, request.transport, request.outcome) : undefined
-      const toolTime = isTool ? this.#toolSeconds.labels(tool) : undefined
-      children = {
-        count: { inc: () => { request_.inc(); toolCount?.inc() } },
-        time: { observe: (value) => { time.observe(value); toolTime?.observe(value) } }
-      }
       // Bounded: methods, eras, transports, outcomes and registered tools are all finite sets.
+      children = {
+        count: this.#requests.child(key, () => ({ method, era, transport, outcome })),
+        time: this.#requestSeconds.child(`${method}\0${era}\0${transport}`, () => ({ method, era, transport })),
+        toolCount: isTool ? this.#toolCalls.child(`${tool}\0${era}\0${transport}\0${outcome}`, () => ({ tool, era, transport, outcome })) : undefined,
+        toolTime: isTool ? this.#toolSeconds.child(tool, () => ({ tool })) : undefined
+      }
       this.#children.set(key, children)
     }
-    children.count.inc()
-    children.time.observe(request.durationMs / 1000)
+    const seconds = request.durationMs / 1000
+    children.count.value++
+    children.time.observe(seconds)
+    if (children.toolCount !== undefined) {
+      children.toolCount.value++
+      children.toolTime!.observe(seconds)
+    }
   }
 }
 

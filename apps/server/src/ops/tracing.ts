@@ -12,13 +12,11 @@
  * plugin's own instrumentation creates inside a handler are not children of
  * the request span (they are still exported, in their own traces).
  * Export is batched (OTLP over HTTP, JSON); the standard OTEL_* variables
- * configure the exporter and the batch (OTEL_SERVICE_NAME, OTEL_BSP_*).
+ * configure the exporter and the batch (OTEL_SERVICE_NAME, OTEL_BSP_*); the
+ * exporter lives in tracing-export.ts, imported only when an endpoint is set.
  */
 import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Tracer } from '@opentelemetry/api'
 import { W3CTraceContextPropagator } from '@opentelemetry/core'
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
-import { resourceFromAttributes } from '@opentelemetry/resources'
-import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace'
 import type { FinishedRequest, RequestObserver } from '../protocol/context.ts'
 
 const propagator = new W3CTraceContextPropagator()
@@ -66,19 +64,8 @@ export class TracingObserver implements RequestObserver {
   }
 }
 
-export interface Tracing {
-  tracer: Tracer
-  /** Flushes what is batched and stops exporting (on close). */
-  shutdown (): Promise<void>
-}
-
-/** A tracer exporting over OTLP/HTTP when the environment names an endpoint; undefined otherwise. */
-export function tracingFromEnv (env: Record<string, string | undefined> = process.env, serviceVersion?: string): Tracing | undefined {
+/** Whether the environment names an OTLP endpoint for traces (and does not disable the SDK). */
+export function tracingConfigured (env: Record<string, string | undefined> = process.env): boolean {
   const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT
-  if (endpoint === undefined || endpoint === '' || env.OTEL_SDK_DISABLED === 'true') return undefined
-  const provider = new TracerProvider({
-    resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME ?? 'mcp-platform', ...(serviceVersion !== undefined ? { 'service.version': serviceVersion } : {}) }),
-    spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter() })]
-  })
-  return { tracer: provider.getTracer('@mcp-platform/server'), shutdown: () => provider.shutdown() }
+  return endpoint !== undefined && endpoint !== '' && env.OTEL_SDK_DISABLED !== 'true'
 }

@@ -14,7 +14,6 @@ import { MCP_ERR_WEBSOCKET_TWICE } from '../errors.ts'
 import { healthRoutes } from '../ops/health.ts'
 import { readyRoutes } from '../ops/ready.ts'
 import { metricsRoutes, PlatformMetrics } from '../ops/metrics.ts'
-import { TracingObserver } from '../ops/tracing.ts'
 import type { RequestObserver } from '../protocol/context.ts'
 import { methods } from '../protocol/methods/index.ts'
 import { ProtocolCore } from '../protocol/dispatcher.ts'
@@ -53,7 +52,8 @@ async function platform (app: FastifyInstance, input: McpPlatformOptions): Promi
   if (metrics !== undefined) state.onError?.(() => metrics.redisErrors.inc())
   const observers: RequestObserver[] = []
   if (metrics !== undefined) observers.push(metrics)
-  if (options.tracer !== undefined) observers.push(new TracingObserver(options.tracer))
+  // Loaded only with a tracer: the OpenTelemetry modules stay out of servers without traces.
+  if (options.tracer !== undefined) observers.push(new (await import('../ops/tracing.ts')).TracingObserver(options.tracer))
   const core = new ProtocolCore(registry, state, {
     observer: observers.length <= 1 ? observers[0] : { requestEnded: (request) => { for (const o of observers) o.requestEnded(request) } },
     serverInfo: options.serverInfo,
