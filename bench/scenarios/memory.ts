@@ -14,8 +14,12 @@ interface Memory { rss: number, heapUsed: number }
 
 export interface MemoryResult { what: string, count: number, heapBytesEach: number, rssBytesEach: number }
 
+/** BENCH_HEAP_SNAPSHOTS=<folder>: a heap snapshot with each measurement (before/after), to see what the memory holds. */
+let snapshots = 0
 async function memoryOf (server: BenchServer): Promise<Memory> {
-  const response = await fetch(`http://127.0.0.1:${server.port}/bench/memory`)
+  const folder = process.env.BENCH_HEAP_SNAPSHOTS
+  const query = folder !== undefined ? `?snapshot=${encodeURIComponent(`${folder}/${++snapshots}.heapsnapshot`)}` : ''
+  const response = await fetch(`http://127.0.0.1:${server.port}/bench/memory${query}`)
   return await response.json() as Memory
 }
 
@@ -84,6 +88,8 @@ export async function measureMemory (counts: { sessions: number, sockets: number
 
   const server = await startServer('bench/servers/platform.ts', { BENCH_MEMORY: '1' }, ['--expose-gc'])
   try {
+    // Warm-up: the code that opens sessions is compiled before the first measurement, not during it.
+    await openSessions(server.port, 500)
     let before = await memoryOf(server)
     const opened = await openSessions(server.port, counts.sessions)
     if (opened !== counts.sessions) throw new Error(`${opened} of ${counts.sessions} sessions opened`)

@@ -6,6 +6,7 @@
  * process.memoryUsage()) and lifts the per-client session and stream caps so
  * that one load generator can open thousands.
  */
+import { writeHeapSnapshot } from 'node:v8'
 import { Type } from '@sinclair/typebox'
 import { buildApp } from '../../apps/server/src/app.ts'
 import calculator from '../../plugins/calculator/src/index.ts'
@@ -28,8 +29,11 @@ const app = await buildApp({
         }
       })
       if (memory) {
-        app.get('/bench/memory', async () => {
+        app.get('/bench/memory', async (request) => {
           globalThis.gc?.()
+          // ?snapshot=<file>: also a heap snapshot, to see what the memory is.
+          const file = (request.query as { snapshot?: string }).snapshot
+          if (file !== undefined) writeHeapSnapshot(file)
           return process.memoryUsage()
         })
       }

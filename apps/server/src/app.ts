@@ -12,6 +12,7 @@ import { loadPlugin, registerToolPlugin } from './config/plugins.ts'
 import type { AppConfig } from './config/schema.ts'
 import type { McpPlatformOptions, StateOption } from './platform/options.ts'
 import { mcpPlatform } from './platform/plugin.ts'
+import { lazyChildLogger } from './ops/lazy-child-logger.ts'
 import { tracingConfigured } from './ops/tracing.ts'
 import { shedLoad } from './ops/shed-load.ts'
 import { RateLimitedWarning } from './protocol/log-values.ts'
@@ -50,6 +51,8 @@ export async function buildApp (input: AppConfig = {}, build: BuildOptions = {})
     bodyLimit: config.limits.bodyLimit,
     // Per-request info logs cost more than the MCP work on the hot path; errors and warnings are still logged.
     logController: new LogController({ disableRequestLogging: true }),
+    // A request's pino child is made only if the request logs something (most log nothing).
+    childLoggerFactory: lazyChildLogger,
     return503OnClosing: true,
     clientErrorHandler,
     frameworkErrors: plainError,

@@ -58,25 +58,36 @@ export class PlatformMetrics implements RequestObserver {
     gauge('mcp_tasks_running', 'Tasks whose handler runs on this instance', () => core.tasks.runs.size)
   }
 
-  /** The tallies of each label set, resolved once (the key is built from bounded values only). */
-  readonly #children = new Map<string, { count: CounterTally, time: HistogramTally, toolCount?: CounterTally, toolTime?: HistogramTally }>()
+  /**
+   * The tallies of each label set, resolved once: per method (per tool for
+   * tools/call), a small array indexed by era, transport and outcome, so the
+   * hot path builds no key strings.
+   */
+  readonly #byMethod = new Map<string, Array<Children | undefined>>()
+  readonly #byTool = new Map<string, Array<Children | undefined>>()
 
   requestEnded (request: FinishedRequest): void {
     const method = this.#known.has(request.method) ? request.method : 'other'
     const isTool = method === 'tools/call'
-    const tool = isTool ? (request.tool !== undefined && this.#tools().has(request.tool) ? request.tool : 'unknown') : ''
+    const name = isTool ? (request.tool !== undefined && this.#tools().has(request.tool) ? request.tool : 'unknown') : method
+    const table = isTool ? this.#byTool : this.#byMethod
+    let slots = table.get(name)
+    if (slots === undefined) {
+      slots = new Array(SLOTS)
+      table.set(name, slots)
+    }
     const { era, transport, outcome } = request
-    const key = `${method}\0${era}\0${transport}\0${outcome}\0${tool}`
-    let children = this.#children.get(key)
+    const slot = (ERA[era] ?? 1) * (TRANSPORTS * OUTCOMES) + (TRANSPORT[transport] ?? TRANSPORTS - 1) * OUTCOMES + (OUTCOME[outcome] ?? 0)
+    let children = slots[slot]
     if (children === undefined) {
       // Bounded: methods, eras, transports, outcomes and registered tools are all finite sets.
       children = {
-        count: this.#requests.child(key, () => ({ method, era, transport, outcome })),
+        count: this.#requests.child(`${method}\0${era}\0${transport}\0${outcome}`, () => ({ method, era, transport, outcome })),
         time: this.#requestSeconds.child(`${method}\0${era}\0${transport}`, () => ({ method, era, transport })),
-        toolCount: isTool ? this.#toolCalls.child(`${tool}\0${era}\0${transport}\0${outcome}`, () => ({ tool, era, transport, outcome })) : undefined,
-        toolTime: isTool ? this.#toolSeconds.child(tool, () => ({ tool })) : undefined
+        toolCount: isTool ? this.#toolCalls.child(`${name}\0${era}\0${transport}\0${outcome}`, () => ({ tool: name, era, transport, outcome })) : undefined,
+        toolTime: isTool ? this.#toolSeconds.child(name, () => ({ tool: name })) : undefined
       }
-      this.#children.set(key, children)
+      slots[slot] = children
     }
     const seconds = request.durationMs / 1000
     children.count.value++
@@ -87,6 +98,16 @@ export class PlatformMetrics implements RequestObserver {
     }
   }
 }
+
+interface Children { count: CounterTally, time: HistogramTally, toolCount?: CounterTally, toolTime?: HistogramTally }
+
+// Slot indexes; a value not listed (a new transport, say) shares the last slot of its kind.
+const ERA: Record<string, number> = { modern: 0, legacy: 1 }
+const TRANSPORT: Record<string, number> = { http: 0, websocket: 1, stdio: 2 }
+const OUTCOME: Record<string, number> = { ok: 0, error: 1, tool_error: 2, cancelled: 3 }
+const TRANSPORTS = 4
+const OUTCOMES = 4
+const SLOTS = 2 * TRANSPORTS * OUTCOMES
 
 function count (items: Iterable<unknown>): number {
   let n = 0

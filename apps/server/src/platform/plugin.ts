@@ -91,10 +91,16 @@ async function platform (app: FastifyInstance, input: McpPlatformOptions): Promi
     ? claimWebSocket(app, core, options, streamQuota, async (request) => await authRuntime?.admitMessage?.(request))
     : undefined
   await app.register(async function mcpEndpoint (scope) {
-    scope.addHook('onRequest', createOriginCheck({ allowedOrigins: options.allowedOrigins, allowedHosts: options.allowedHosts }))
+    // One hook for both (each hook is a step for every request): security headers, then the Origin/Host check.
+    const checkOrigin = createOriginCheck({ allowedOrigins: options.allowedOrigins, allowedHosts: options.allowedHosts })
+    scope.addHook('onRequest', (request, reply, done) => {
+      securityHeaders(request, reply, () => { checkOrigin(request, reply, done) })
+    })
     // Answers that finish during shutdown close their connection, so the server can close without waiting for keep-alive.
-    scope.addHook('onSend', async (_request, reply) => { if (core.closing) reply.header('connection', 'close') })
-    scope.addHook('onRequest', securityHeaders)
+    scope.addHook('onSend', (_request, reply, payload, done) => {
+      if (core.closing) reply.header('connection', 'close')
+      done(null, payload)
+    })
     if (auth !== undefined) {
       authRuntime = await enableAuth(scope, auth, { perMinute: limits.rateLimitPerMinute, ipPerMinute: limits.rateLimitIpPerMinute, store: options.rateLimitStore ?? state.rateLimitStore as RateLimitStoreClass | undefined })
     }

@@ -8,6 +8,7 @@ import type { LoggingLevel, Principal } from '../registry/types.ts'
 import { ToolError } from '../registry/tool-error.ts'
 import { missingCapability } from './errors.ts'
 import type { JsonRpcMessage, RequestId } from './jsonrpc.ts'
+import type { CallTable } from './in-flight.ts'
 import type { InFlightCall, Session } from './sessions.ts'
 import type { TaskInput } from './tasks/manager.ts'
 import type { Era } from './versions.ts'
@@ -24,7 +25,7 @@ export interface TransportContext {
   /** The request's own outbound stream (SSE, or the socket); undefined when the client can't receive one. */
   readonly send: ((message: JsonRpcMessage) => void) | undefined
   /** Calls in flight on this connection, for `notifications/cancelled` (WebSocket); HTTP uses the session's. */
-  readonly inFlight: Map<RequestId, InFlightCall> | undefined
+  readonly inFlight: CallTable<InFlightCall> | undefined
   /** The call being served, so the transport can abort it when its stream closes. Set by the core. */
   call?: Call
   /** Legacy HTTP only: end the SSE response now and let the client resume it with Last-Event-ID. */

@@ -21,6 +21,7 @@ import { failureFrom, idOf, success, type JsonRpcResponse, type RequestId } from
 import { methods, type MethodTable } from './methods/index.ts'
 import { RequestStateSealer } from './request-state.ts'
 import { Sessions, type InFlightCall, type Session } from './sessions.ts'
+import type { CallTable } from './in-flight.ts'
 import { TaskManager } from './tasks/manager.ts'
 import { MemoryTaskStore } from '../state/task-store.ts'
 import { LEGACY_VERSIONS, META, MODERN_VERSIONS } from './versions.ts'
@@ -238,7 +239,7 @@ export class ProtocolCore implements CoreContext {
     if (tc.inFlight === undefined && tc.session !== undefined) this.#relay?.send({ to: tc.session.id, kind: 'cancel', message: inbound.message })
   }
 
-  #cancel (message: Record<string, unknown>, inFlight: Map<RequestId, InFlightCall> | undefined, logger: FastifyBaseLogger): boolean {
+  #cancel (message: Record<string, unknown>, inFlight: CallTable<InFlightCall> | undefined, logger: FastifyBaseLogger): boolean {
     const params = (message.params ?? {}) as Record<string, unknown>
     const requestId = params.requestId
     const call = (typeof requestId === 'string' || typeof requestId === 'number') ? inFlight?.get(requestId) : undefined

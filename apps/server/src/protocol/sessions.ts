@@ -10,6 +10,7 @@ import type { SessionData, SessionRefusal, SessionStore } from '../state/session
 import type { JsonRpcMessage, RequestId } from './jsonrpc.ts'
 import { LIST_CHANGED, RESOURCE_UPDATED } from './notifications.ts'
 import { ProtocolError, stateUnavailable } from './errors.ts'
+import { InFlightCalls } from './in-flight.ts'
 
 /** Tells this process's server-to-client request ids from those of other instances serving the same session. */
 const INSTANCE_TAG = randomBytes(3).toString('hex')
@@ -27,16 +28,29 @@ export interface PendingRequest {
   reject (error: Error): void
 }
 
-export class Session {
+/**
+ * A session is its own table of requests in flight (on this instance, for
+ * `notifications/cancelled`): one object less per session than holding one.
+ */
+export class Session extends InFlightCalls<InFlightCall> {
   /** Where messages unrelated to a request go: the HTTP GET stream, or the WebSocket. */
   channel: ((message: JsonRpcMessage) => void) | undefined
-  /** Requests of this session in flight on this instance, for `notifications/cancelled`. */
-  readonly inFlight = new Map<RequestId, InFlightCall>()
-  /** Server-to-client requests waiting for the client's response. */
-  readonly pending = new Map<RequestId, PendingRequest>()
-  /** Transport resources to release when the session ends (open streams). */
-  readonly closers = new Set<() => void>()
+  // Made on first use: an idle session holds no Map or Set (memory per idle session).
+  #pending: Map<RequestId, PendingRequest> | undefined
+  #closers: Set<() => void> | undefined
   #nextRequestId = 0
+
+  /** Server-to-client requests waiting for the client's response. */
+  get pending (): Map<RequestId, PendingRequest> {
+    this.#pending ??= new Map()
+    return this.#pending
+  }
+
+  /** Transport resources to release when the session ends (open streams). */
+  get closers (): Set<() => void> {
+    this.#closers ??= new Set()
+    return this.#closers
+  }
 
   data: SessionData
   /**
@@ -47,8 +61,14 @@ export class Session {
   readonly bound: boolean
 
   constructor (data: SessionData, bound: boolean) {
+    super()
     this.data = data
     this.bound = bound
+  }
+
+  /** Requests of this session in flight on this instance: the session itself. */
+  get inFlight (): InFlightCalls<InFlightCall> {
+    return this
   }
 
   get id (): string {
@@ -62,12 +82,14 @@ export class Session {
 
   /** Ends everything local: in-flight calls are aborted, waiting requests rejected. */
   end (): void {
-    for (const call of this.inFlight.values()) call.abort('session ended')
-    for (const pending of this.pending.values()) pending.reject(new Error('The session ended'))
-    this.pending.clear()
+    for (const call of [...this.inFlight.values()]) call.abort('session ended')
+    const pending = this.#pending
+    this.#pending = undefined
+    if (pending !== undefined) for (const request of pending.values()) request.reject(new Error('The session ended'))
     this.channel = undefined
-    for (const close of this.closers) close()
-    this.closers.clear()
+    const closers = this.#closers
+    this.#closers = undefined
+    if (closers !== undefined) for (const close of closers) close()
   }
 }
 
@@ -88,7 +110,7 @@ export class Sessions {
 
   /** A new session reachable by id (HTTP), or the store's refusal. */
   async create (data: Omit<SessionData, 'id' | 'createdAt'>): Promise<Session | SessionRefusal> {
-    const full: SessionData = { ...data, id: randomUUID(), createdAt: Date.now() }
+    const full = sessionData(data)
     const stored = await reach(this.store.create(full))
     if (stored !== true) return stored
     const session = new Session(full, false)
@@ -102,7 +124,7 @@ export class Sessions {
    * it in the store (held while the connection is open), or refuses it.
    */
   createBound (data: Omit<SessionData, 'id' | 'createdAt'>): Session {
-    const session = new Session({ ...data, id: randomUUID(), createdAt: Date.now() }, true)
+    const session = new Session(sessionData(data), true)
     this.#local.set(session.id, session)
     return session
   }
@@ -207,6 +229,21 @@ export class Sessions {
       // The store is unreachable: go by what this instance knows.
     }
     if (session.data.subscriptions.includes(uri)) session.channel?.({ jsonrpc: '2.0', method: RESOURCE_UPDATED, params: { uri } })
+  }
+}
+
+/** A new session's data as one literal of fixed shape (a spread copy is larger: its properties spill out of the object). */
+function sessionData (data: Omit<SessionData, 'id' | 'createdAt'>): SessionData {
+  return {
+    id: randomUUID(),
+    protocolVersion: data.protocolVersion,
+    clientInfo: data.clientInfo,
+    clientCapabilities: data.clientCapabilities,
+    logLevel: data.logLevel,
+    subscriptions: data.subscriptions,
+    principalId: data.principalId,
+    clientKey: data.clientKey,
+    createdAt: Date.now()
   }
 }
 

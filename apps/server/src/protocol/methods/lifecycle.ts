@@ -31,7 +31,8 @@ export async function initialize (core: CoreContext, call: Call): Promise<Record
     throw alreadyInitialized()
   }
   // Answer with the client's version when we speak it, else our newest legacy one (the client decides whether to go on).
-  const negotiated = LEGACY_VERSIONS.includes(protocolVersion) ? protocolVersion : LEGACY_VERSIONS[0]
+  // The list's own string, not the client's copy: every session shares it.
+  const negotiated = LEGACY_VERSIONS.find((version) => version === protocolVersion) ?? LEGACY_VERSIONS[0]
   // What a session keeps must stay small, whatever the body limit lets through.
   const { budgets } = core.options
   const infoBytes = jsonBytes(clientInfo)
@@ -43,7 +44,7 @@ export async function initialize (core: CoreContext, call: Call): Promise<Record
     clientInfo: (clientInfo ?? undefined) as { name?: string, version?: string } | undefined,
     clientCapabilities: (capabilities !== null && typeof capabilities === 'object' ? capabilities : {}) as Record<string, unknown>,
     logLevel: undefined,
-    subscriptions: [],
+    subscriptions: NO_SUBSCRIPTIONS,
     principalId: call.tc.principal?.id,
     clientKey: call.tc.clientKey
   }
@@ -100,3 +101,6 @@ export function discover (core: CoreContext): Record<string, unknown> {
   if (core.options.instructions !== undefined) result.instructions = core.options.instructions
   return result
 }
+
+/** Shared by every new session (subscribing replaces the array, never changes it in place). */
+const NO_SUBSCRIPTIONS: string[] = Object.freeze([]) as unknown as string[]
