@@ -13,14 +13,21 @@ import fp from 'fastify-plugin'
 const shedLoadPlugin: FastifyPluginAsync<{ maxEventLoopDelayMs: number, spared?: string[] }> = async (app, { maxEventLoopDelayMs, spared = ['/health', '/ready'] }) => {
   let refused = 0
   let lastWarnAt = 0
+  let readyAt = Date.now()
+  const sampleInterval = Math.min(1000, Math.max(100, maxEventLoopDelayMs))
+  const startGraceMs = 2 * sampleInterval
+  app.addHook('onReady', async () => { readyAt = Date.now() })
   await app.register(underPressure, {
     maxEventLoopDelay: maxEventLoopDelayMs,
     // The delay is a mean over each sample: a window about as long as the limit catches a stall that long.
-    sampleInterval: Math.min(1000, Math.max(100, maxEventLoopDelayMs)),
+    sampleInterval,
     retryAfter: 5,
     pressureHandler: (request, reply, _type, value) => {
       const path = request.url.split('?')[0]
       if (spared.includes(path)) return
+      // Infinity is under-pressure's word for "no sample in the last interval". Right after the server is
+      // ready that interval covered loading the plugins, not serving: no reason to refuse anyone.
+      if (!Number.isFinite(Number(value)) && Date.now() - readyAt < startGraceMs) return
       refused++
       const now = Date.now()
       if (now - lastWarnAt >= 10_000) {

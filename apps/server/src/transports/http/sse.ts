@@ -36,6 +36,9 @@ export class SseStream {
   #raw: ServerResponse | undefined
   #keepAlive: NodeJS.Timeout | undefined
   #tail: Promise<unknown> = Promise.resolve()
+  /** Something was chained on #tail (resumable writes, detach, attach): the end must wait its turn. */
+  #chained = false
+  #corked = false
   #ended = false
   /** When the socket's send buffer was first seen not empty by a keep-alive tick (write timeout). */
   #stalledSince: number | undefined
@@ -45,6 +48,8 @@ export class SseStream {
     this.#options = options
     this.#raw = raw
     raw.writeHead(200, { ...SSE_HEADERS, ...options.headers })
+    // Corked: the headers leave with whatever this tick writes (the first progress message, say) in one write.
+    this.#corkForTick(raw)
     raw.flushHeaders()
     const resumable = options.resumable
     if (resumable?.primeWithRetryMs !== undefined) {
@@ -76,12 +81,15 @@ export class SseStream {
   end (): void {
     if (this.#ended) return
     this.#ended = true
-    this.#tail = this.#tail.then(() => {
+    const close = (): void => {
       this.#stopKeepAlive()
       // Stored events stay until the store expires them, for a client that reconnects late.
       this.#raw?.end()
       this.#raw = undefined
-    })
+    }
+    // At once when nothing waits: the last event and the end of the response leave in one write.
+    if (this.#chained) this.#tail = this.#tail.then(close)
+    else close()
   }
 
   /**
@@ -90,6 +98,7 @@ export class SseStream {
    */
   detach (retryMs?: number, connection?: ServerResponse): void {
     // Chained after pending writes, so the client has every event id before the connection ends.
+    this.#chained = true
     this.#tail = this.#tail.then(() => {
       const raw = this.#raw
       if (raw === undefined || (connection !== undefined && raw !== connection)) return
@@ -102,6 +111,7 @@ export class SseStream {
 
   /** A resuming client's connection: replayed events first, then live ones. */
   attach (raw: ServerResponse, replay: Array<{ id: string, message: unknown }>): void {
+    this.#chained = true
     this.#tail = this.#tail.then(() => {
       raw.writeHead(200, { ...SSE_HEADERS, ...this.#options.headers })
       raw.flushHeaders()
@@ -123,6 +133,7 @@ export class SseStream {
       return
     }
     // Ids come from the store, so writes are chained to keep their order.
+    this.#chained = true
     this.#tail = this.#tail.then(async () => {
       const id = await resumable.store.append(resumable.streamId, data === '' ? '' : JSON.parse(data))
       const raw = this.#raw
@@ -138,7 +149,21 @@ export class SseStream {
       this.#cutOff(raw, `more than ${flow.maxUnsentBytes} bytes unread`)
       return
     }
+    this.#corkForTick(raw)
     raw.write(text)
+  }
+
+  /** Holds this tick's writes back and sends them in one write on the next: progress bursts cost one system call. */
+  #corkForTick (raw: ServerResponse): void {
+    // The socket's cork, not the response's: a response corked when it ends loses what was written last (Node 24).
+    const socket = raw.socket
+    if (this.#corked || socket === null) return
+    this.#corked = true
+    socket.cork()
+    process.nextTick(() => {
+      this.#corked = false
+      socket.uncork()
+    })
   }
 
   #cutOff (raw: ServerResponse, reason: string): void {
