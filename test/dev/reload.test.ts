@@ -18,6 +18,15 @@ import { MODERN_VERSION, until, within, deferred } from '@mcp-platform/server/te
 import { startServer } from '../helpers/server-process.ts'
 import { copyWorkspace } from '../helpers/workspace-copy.ts'
 
+/** Polls an async check (the kit's `until` takes a synchronous one). */
+async function eventually (check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
 const DEV = ['--conditions=@mcp-platform/source', 'apps/server/src/dev/main.ts']
 const WAIT_MS = 20_000
 
@@ -60,7 +69,7 @@ t.test('dev mode reloads a plugin in place', async (t) => {
     await within(legacyChanged.promise, WAIT_MS, 'tools/list_changed on the 2025-era GET stream')
     await within(modernChanged.promise, WAIT_MS, 'tools/list_changed on the subscriptions/listen stream')
     // The notification may come before the last of the reload's changes: wait until the list shows it.
-    await until(async () => (await legacy.listTools()).tools.some((tool) => tool.name === 'answer'), WAIT_MS, 'the new tool listed')
+    await eventually(async () => (await legacy.listTools()).tools.some((tool) => tool.name === 'answer'), WAIT_MS, 'the new tool listed')
     t.same((await legacy.listTools()).tools.map((tool) => tool.name), ['answer', 'calculate'])
     t.same((await legacy.callTool({ name: 'answer', arguments: {} })).content, [{ type: 'text', text: '42' }], '2025 era: the new tool answers')
     t.equal(legacyTransport.sessionId, sessionId, 'on the same session: the process did not restart')
@@ -92,7 +101,7 @@ t.test('dev mode reloads a plugin in place', async (t) => {
     // Fixing it serves the fixed version.
     writeFileSync(index, original.index)
     await within(legacyChanged.promise, WAIT_MS, 'list_changed after the fix')
-    await until(async () => !(await legacy.listTools()).tools.some((tool) => tool.name === 'answer'), WAIT_MS, 'the fixed version (without answer) served')
+    await eventually(async () => !(await legacy.listTools()).tools.some((tool) => tool.name === 'answer'), WAIT_MS, 'the fixed version (without answer) served')
     t.same((await legacy.listTools()).tools.map((tool) => tool.name), ['calculate'])
     t.equal(legacyTransport.sessionId, sessionId, 'still the same session')
   })
