@@ -33,6 +33,8 @@ export interface DevReloaderOptions {
   log: FastifyBaseLogger
   /** Where relative plugin paths are resolved. */
   cwd: string
+  /** Watch the plugins' folders (default true); without, only `reload()` reloads (tests). */
+  watch?: boolean
 }
 
 interface Slot {
@@ -118,6 +120,7 @@ export async function startDevReloader (entries: PluginEntry[], options: DevRelo
     if (folder === undefined) continue
     slot.folder = folder
     slot.bump = watchImports(folder).bump
+    if (options.watch === false) continue
     slot.watcher = watch(folder, { recursive: true }, (_event, file) => {
       if (file !== null && IGNORED.test(String(file))) return
       clearTimeout(slot.timer)

@@ -137,14 +137,16 @@ export class PluginVersion {
       const existing = map.get(key) ?? this.#host.disabledIn(map).get(key)
       if (existing !== undefined && existing.owner !== this.#owner) throw new DUPLICATE[kind](key, existing.owner, this.#owner)
     }
-    previous?.retire()
-    for (const [name, check] of this.#checks) this.#host.readinessChecks.set(`${this.#owner}:${name}`, check)
-    for (const { kind, handle } of this.#pending) {
-      if (handle.removed) continue
-      const real = (this.#hostView[kind] as unknown as (d: Definition) => AnyHandle)(handle.definition)
-      this.#served.push(real)
-      handle.bind(real)
-    }
+    this.#host.batch(() => {
+      previous?.retire()
+      for (const [name, check] of this.#checks) this.#host.readinessChecks.set(`${this.#owner}:${name}`, check)
+      for (const { kind, handle } of this.#pending) {
+        if (handle.removed) continue
+        const real = (this.#hostView[kind] as unknown as (d: Definition) => AnyHandle)(handle.definition)
+        this.#served.push(real)
+        handle.bind(real)
+      }
+    })
     this.#committed = true
   }
 

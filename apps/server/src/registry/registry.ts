@@ -149,7 +149,31 @@ export class Registry {
     return undefined
   }
 
+  /** Lists changed inside `batch()`, announced once each when it ends. */
+  #batched: Set<ListKind> | undefined
+
+  /**
+   * Runs `change` (synchronous) with list-change notifications held back, then
+   * sends one per list that changed: swapping many registrations (a plugin
+   * reloaded in dev mode) makes one list_changed, not one per item.
+   */
+  batch (change: () => void): void {
+    if (this.#batched !== undefined) return change()
+    const batched = new Set<ListKind>()
+    this.#batched = batched
+    try {
+      change()
+    } finally {
+      this.#batched = undefined
+      for (const kind of batched) this.#changed(kind)
+    }
+  }
+
   #changed (kind: ListKind): void {
+    if (this.#batched !== undefined) {
+      this.#batched.add(kind)
+      return
+    }
     if (kind === 'resources') {
       this.#sorted.resources = undefined
       this.#sorted.templates = undefined
