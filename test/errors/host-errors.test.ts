@@ -98,6 +98,10 @@ t.test('registration: duplicates, names, URIs, handlers, schemas, header params,
   expectCode(t, thrown(() => registry().addTemplate('p', { uriTemplate: 'db://{t}', name: 'a' } as never)), 'MCP_ERR_MISSING_HANDLER', 'a template without read')
   expectCode(t, thrown(() => registry().addPrompt('p', { name: 'a' } as never)), 'MCP_ERR_MISSING_HANDLER', 'a prompt without handler')
 
+  const removed = registry().addTool('p', tool)
+  removed.remove()
+  expectCode(t, thrown(() => removed.disable()), 'MCP_ERR_REGISTRATION_REMOVED', 'a removed handle')
+  expectCode(t, await rejection(registry().scoped('p').call('nope')), 'MCP_ERR_UNKNOWN_TOOL', 'app.mcp.call of an unknown tool')
   expectCode(t, thrown(() => registry().addTool('p', { ...tool, input: Type.String() as never })), 'MCP_ERR_INVALID_SCHEMA', 'a non-object input')
   const invalid = expectCode(t, thrown(() => registry().addTool('p', { ...tool, input: Type.Unsafe({ type: 'object', properties: { a: { type: 'strin' } } }) })),
     'MCP_ERR_INVALID_SCHEMA', 'an invalid JSON Schema')

@@ -34,9 +34,9 @@ export const COMPILED = ['scripts/start.mjs']
  * port and resolves once it listens; `stop()` sends SIGTERM. For tests use
  * `startServer`, which also stops it when the test ends.
  */
-export async function launchServer (env: Record<string, string> = {}, args: string[] = FROM_SOURCES): Promise<ServerProcess> {
+export async function launchServer (env: Record<string, string> = {}, args: string[] = FROM_SOURCES, cwd = ROOT): Promise<ServerProcess> {
   const child = spawn(process.execPath, args, {
-    cwd: ROOT,
+    cwd,
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', MCP_STATE_SECRET: 'test-secret', ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })
@@ -71,8 +71,9 @@ export async function launchServer (env: Record<string, string> = {}, args: stri
   return { url, port: Number(new URL(url).port), child, logs, stop }
 }
 
-export async function startServer (t: Test, env: Record<string, string> = {}, args: string[] = FROM_SOURCES): Promise<ServerProcess> {
-  const server = await launchServer(env, args)
+/** `cwd`: where the server runs (its fastify.config.ts and relative plugin paths), e.g. a copy of the workspace. */
+export async function startServer (t: Test, env: Record<string, string> = {}, args: string[] = FROM_SOURCES, cwd = ROOT): Promise<ServerProcess> {
+  const server = await launchServer(env, args, cwd)
   t.teardown(async () => { await server.stop() })
   return server
 }

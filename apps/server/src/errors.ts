@@ -58,6 +58,14 @@ export const MCP_ERR_MISSING_HANDLER = createError<'MCP_ERR_MISSING_HANDLER', [w
   'MCP_ERR_MISSING_HANDLER',
   '%s (plugin "%s") has no "%s" function: add one to its definition')
 
+export const MCP_ERR_REGISTRATION_REMOVED = createError<'MCP_ERR_REGISTRATION_REMOVED', [what: string]>(
+  'MCP_ERR_REGISTRATION_REMOVED',
+  '%s was removed: its handle can no longer update, enable or disable it. Register it again with app.mcp to get a new handle')
+
+export const MCP_ERR_UNKNOWN_TOOL = createError<'MCP_ERR_UNKNOWN_TOOL', [name: string, known: string]>(
+  'MCP_ERR_UNKNOWN_TOOL',
+  'app.mcp.call("%s"): no such tool is registered and enabled (registered: %s). Check the name, and that the plugin that registers it is loaded first')
+
 export const MCP_ERR_INVALID_SCHEMA = createError<'MCP_ERR_INVALID_SCHEMA', [what: string, problem: string] | [what: string, problem: string, cause: Cause]>(
   'MCP_ERR_INVALID_SCHEMA',
   '%s is invalid: %s. Fix the schema in the plugin\'s definition')

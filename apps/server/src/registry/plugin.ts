@@ -28,7 +28,7 @@ export function decorateRegistry (app: FastifyInstance, registry: Registry): voi
       let view = views.get(this)
       if (view === undefined) {
         const owner = (this as unknown as Record<symbol, string | undefined>)[kPluginOwner] ?? this.pluginName
-        view = registry.scoped(owner)
+        view = registry.scoped(owner, this.log)
         views.set(this, view)
       }
       return view

@@ -3,18 +3,21 @@
  * each with its validators compiled once and its list entry precomputed.
  * The protocol core reads from here; plugins write through `scoped()`.
  */
-import { Type, type TObject, type TSchema } from '@sinclair/typebox'
+import { Type, type TObject } from '@sinclair/typebox'
+import type { FastifyBaseLogger } from 'fastify'
 import type {
-  Completer, McpRegistry, PromptDefinition, Registration, ResourceDefinition,
-  ResourceTemplateDefinition, ToolDefinition
+  Completer, McpRegistry, PromptDefinition, RegistrationHandle, ResourceDefinition,
+  ResourceTemplateDefinition, SchemaInput, ToolDefinition
 } from './types.ts'
 import { requiredScopes } from './access.ts'
+import { callTool } from './direct-call.ts'
+import { describesObject, toolSchema } from './schemas.ts'
 import { compileSchema, type Validator } from './validator.ts'
 import { compileTemplate, type CompiledTemplate } from './uri-template.ts'
 import {
   MCP_ERR_DUPLICATE_PROMPT, MCP_ERR_DUPLICATE_RESOURCE, MCP_ERR_DUPLICATE_RESOURCE_TEMPLATE, MCP_ERR_DUPLICATE_TOOL,
   MCP_ERR_INVALID_COMPLETER, MCP_ERR_INVALID_HEADER_PARAM, MCP_ERR_INVALID_PROMPT_NAME, MCP_ERR_INVALID_RESOURCE_URI,
-  MCP_ERR_INVALID_SCHEMA, MCP_ERR_INVALID_TOOL_NAME, MCP_ERR_MISSING_HANDLER
+  MCP_ERR_INVALID_SCHEMA, MCP_ERR_INVALID_TOOL_NAME, MCP_ERR_MISSING_HANDLER, MCP_ERR_REGISTRATION_REMOVED
 } from '../errors.ts'
 
 export type ListKind = 'tools' | 'resources' | 'prompts'
@@ -34,7 +37,7 @@ export interface RegisteredTool {
   readonly taskSupport: 'forbidden' | 'optional' | 'required'
   /** Arguments mirrored into `Mcp-Param-*` headers (`x-mcp-header`), checked by the HTTP transport. */
   readonly headerParams: ReadonlyArray<{ path: string[], header: string }>
-  readonly handler: ToolDefinition<TSchema, TSchema | undefined>['handler']
+  readonly handler: ToolDefinition<SchemaInput, SchemaInput | undefined>['handler']
 }
 
 export interface RegisteredResource {
@@ -96,14 +99,17 @@ export class Registry {
   /** Sorted snapshots for the list methods, rebuilt lazily after a change. */
   #sorted: { tools?: RegisteredTool[], resources?: RegisteredResource[], templates?: RegisteredTemplate[], prompts?: RegisteredPrompt[] } = {}
   #listeners: RegistryEvents[] = []
+  /** Disabled registrations, by map: hidden from lists and calls, their names still taken. */
+  readonly #disabled = new WeakMap<Map<string, unknown>, Map<string, { owner: string }>>()
 
-  /** The object a plugin sees as `app.mcp`: registrations are attributed to `owner`. */
-  scoped (owner: string): McpRegistry {
+  /** The object a plugin sees as `app.mcp`: registrations are attributed to `owner`; `log` is the one `app.mcp.call` hands to handlers. */
+  scoped (owner: string, log?: FastifyBaseLogger): McpRegistry {
     return {
-      tool: (definition) => this.addTool(owner, definition as unknown as ToolDefinition<TSchema, TSchema | undefined>),
+      tool: (definition) => this.addTool(owner, definition as unknown as ToolDefinition<SchemaInput, SchemaInput | undefined>) as never,
       resource: (definition) => this.addResource(owner, definition),
-      resourceTemplate: (definition) => this.addTemplate(owner, definition as ResourceTemplateDefinition),
-      prompt: (definition) => this.addPrompt(owner, definition as unknown as PromptDefinition),
+      resourceTemplate: (definition) => this.addTemplate(owner, definition as ResourceTemplateDefinition) as never,
+      prompt: (definition) => this.addPrompt(owner, definition as unknown as PromptDefinition) as never,
+      call: async (name, args, options) => await callTool(this.tools, name, args, options, log),
       notifyResourceUpdated: (uri) => this.notifyResourceUpdated(uri),
       readinessCheck: (name, check) => { this.readinessChecks.set(`${owner}:${name}`, check) }
     }
@@ -143,7 +149,31 @@ export class Registry {
     return undefined
   }
 
+  /** Lists changed inside `batch()`, announced once each when it ends. */
+  #batched: Set<ListKind> | undefined
+
+  /**
+   * Runs `change` (synchronous) with list-change notifications held back, then
+   * sends one per list that changed: swapping many registrations (a plugin
+   * reloaded in dev mode) makes one list_changed, not one per item.
+   */
+  batch (change: () => void): void {
+    if (this.#batched !== undefined) return change()
+    const batched = new Set<ListKind>()
+    this.#batched = batched
+    try {
+      change()
+    } finally {
+      this.#batched = undefined
+      for (const kind of batched) this.#changed(kind)
+    }
+  }
+
   #changed (kind: ListKind): void {
+    if (this.#batched !== undefined) {
+      this.#batched.add(kind)
+      return
+    }
     if (kind === 'resources') {
       this.#sorted.resources = undefined
       this.#sorted.templates = undefined
@@ -153,156 +183,230 @@ export class Registry {
     for (const listener of this.#listeners) listener.listChanged(kind)
   }
 
-  #registration<T> (map: Map<string, T>, key: string, entry: T, kind: ListKind): Registration {
+  /** The disabled entries of a map (created on first use). */
+  disabledIn<T extends { owner: string }> (map: Map<string, T>): Map<string, T> {
+    let hidden = this.#disabled.get(map as Map<string, unknown>)
+    if (hidden === undefined) {
+      hidden = new Map()
+      this.#disabled.set(map as Map<string, unknown>, hidden)
+    }
+    return hidden as Map<string, T>
+  }
+
+  /**
+   * Puts a built entry in its map and returns its handle. `build` checks a
+   * definition and makes its entry; `update` runs it on the merged definition
+   * first, so a bad change throws and leaves the entry as it was.
+   */
+  #registration<D extends object, T extends { owner: string }> (
+    map: Map<string, T>, key: string, kind: ListKind, what: string, definition: D, build: (definition: D) => T
+  ): RegistrationHandle<Partial<D>> {
+    const hidden = this.disabledIn(map)
+    let current = definition
+    let entry = build(definition)
+    let state: 'enabled' | 'disabled' | 'removed' = 'enabled'
     map.set(key, entry)
     this.#changed(kind)
+    const usable = () => { if (state === 'removed') throw new MCP_ERR_REGISTRATION_REMOVED(what) }
     return {
+      get enabled () { return state === 'enabled' },
+      update: (changes) => {
+        usable()
+        const next = { ...current, ...changes }
+        const built = build(next)
+        current = next
+        entry = built
+        if (state === 'enabled') {
+          map.set(key, built)
+          this.#changed(kind)
+        } else {
+          hidden.set(key, built)
+        }
+      },
+      enable: () => {
+        usable()
+        if (state === 'enabled') return
+        hidden.delete(key)
+        map.set(key, entry)
+        state = 'enabled'
+        this.#changed(kind)
+      },
+      disable: () => {
+        usable()
+        if (state === 'disabled') return
+        map.delete(key)
+        hidden.set(key, entry)
+        state = 'disabled'
+        this.#changed(kind)
+      },
       remove: () => {
-        if (map.get(key) === entry) {
+        if (state === 'removed') return
+        const wasEnabled = state === 'enabled'
+        state = 'removed'
+        if (wasEnabled && map.get(key) === entry) {
           map.delete(key)
           this.#changed(kind)
+        } else if (!wasEnabled && hidden.get(key) === entry) {
+          hidden.delete(key)
         }
       }
     }
   }
 
   #assertFree<T extends { owner: string }> (map: Map<string, T>, key: string, Duplicate: new (key: string, first: string, second: string) => Error, owner: string): void {
-    const existing = map.get(key)
+    const existing = map.get(key) ?? this.disabledIn(map).get(key)
     if (existing !== undefined) throw new Duplicate(key, existing.owner, owner)
   }
 
-  addTool (owner: string, definition: ToolDefinition<TSchema, TSchema | undefined>): Registration {
+  addTool (owner: string, definition: ToolDefinition<SchemaInput, SchemaInput | undefined>): RegistrationHandle<Partial<ToolDefinition<SchemaInput, SchemaInput | undefined>>> {
     const { name } = definition
-    const what = `Tool "${name}" (plugin "${owner}")`
     if (typeof name !== 'string' || !TOOL_NAME.test(name)) throw new MCP_ERR_INVALID_TOOL_NAME(JSON.stringify(name), owner)
-    if (typeof definition.handler !== 'function') throw new MCP_ERR_MISSING_HANDLER(`Tool "${name}"`, owner, 'handler')
     this.#assertFree(this.tools, name, MCP_ERR_DUPLICATE_TOOL, owner)
-    const input = (definition.input ?? NO_ARGUMENTS) as TSchema
-    if ((input as { type?: unknown }).type !== 'object') {
-      throw new MCP_ERR_INVALID_SCHEMA(`${what} input schema`, 'a tool\'s input schema must describe an object ("type": "object"), e.g. Type.Object({ ... })')
-    }
-    const taskSupport = definition.taskSupport ?? 'forbidden'
-    if (taskSupport !== 'forbidden' && taskSupport !== 'optional' && taskSupport !== 'required') {
-      throw new MCP_ERR_INVALID_SCHEMA(`${what} taskSupport`, 'taskSupport must be "forbidden", "optional" or "required"')
-    }
-    const tool: RegisteredTool = {
-      name,
-      owner,
-      taskSupport,
-      scopes: requiredScopes(definition.scopes, `Tool "${name}"`, owner),
-      listing: compact({
-        name,
-        title: definition.title,
-        description: definition.description,
-        inputSchema: input,
-        outputSchema: definition.output,
-        annotations: definition.annotations,
-        execution: taskSupport === 'forbidden' ? undefined : { taskSupport },
-        icons: definition.icons,
-        _meta: definition._meta
-      }),
-      validateInput: compileSchema(input, `${what} input schema`),
-      validateOutput: definition.output === undefined ? undefined : compileSchema(definition.output, `${what} output schema`),
-      timeoutMs: definition.timeoutMs,
-      truncateOversized: definition.oversizedResult === 'truncate',
-      headerParams: headerParams(input, what),
-      handler: definition.handler
-    }
-    return this.#registration(this.tools, name, tool, 'tools')
+    return this.#registration(this.tools, name, 'tools', `Tool "${name}" (plugin "${owner}")`, definition, (d) => buildTool(owner, name, d))
   }
 
-  addResource (owner: string, definition: ResourceDefinition): Registration {
+  addResource (owner: string, definition: ResourceDefinition): RegistrationHandle<Partial<ResourceDefinition>> {
     if (typeof definition.uri !== 'string' || !/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(definition.uri)) {
       throw new MCP_ERR_INVALID_RESOURCE_URI(JSON.stringify(definition.uri), owner)
     }
-    if (typeof definition.read !== 'function') throw new MCP_ERR_MISSING_HANDLER(`Resource "${definition.uri}"`, owner, 'read')
-    this.#assertFree(this.resources, definition.uri, MCP_ERR_DUPLICATE_RESOURCE, owner)
-    const scopes = requiredScopes(definition.scopes, `Resource "${definition.uri}"`, owner)
-    return this.#registration(this.resources, definition.uri, {
-      uri: definition.uri,
-      owner,
-      scopes,
-      definition,
-      listing: compact({
-        uri: definition.uri,
-        name: definition.name,
-        title: definition.title,
-        description: definition.description,
-        mimeType: definition.mimeType,
-        size: definition.size,
-        annotations: definition.annotations,
-        icons: definition.icons,
-        _meta: definition._meta
-      })
-    }, 'resources')
+    const uri = definition.uri
+    this.#assertFree(this.resources, uri, MCP_ERR_DUPLICATE_RESOURCE, owner)
+    return this.#registration(this.resources, uri, 'resources', `Resource "${uri}" (plugin "${owner}")`, definition, (d) => buildResource(owner, uri, d))
   }
 
-  addTemplate (owner: string, definition: ResourceTemplateDefinition): Registration {
-    const what = `Resource template "${definition.uriTemplate}"`
-    if (typeof definition.read !== 'function') throw new MCP_ERR_MISSING_HANDLER(what, owner, 'read')
-    this.#assertFree(this.templates, definition.uriTemplate, MCP_ERR_DUPLICATE_RESOURCE_TEMPLATE, owner)
-    const compiled = compileTemplate(definition.uriTemplate)
-    for (const variable of Object.keys(definition.complete ?? {})) {
-      if (!compiled.variables.includes(variable)) {
-        throw new MCP_ERR_INVALID_COMPLETER(what, owner, variable, `variables (${compiled.variables.join(', ') || 'it has none'})`)
-      }
-    }
-    const scopes = requiredScopes(definition.scopes, what, owner)
-    return this.#registration(this.templates, definition.uriTemplate, {
-      uriTemplate: definition.uriTemplate,
-      owner,
-      scopes,
-      compiled,
-      definition,
-      listing: compact({
-        uriTemplate: definition.uriTemplate,
-        name: definition.name,
-        title: definition.title,
-        description: definition.description,
-        mimeType: definition.mimeType,
-        annotations: definition.annotations,
-        icons: definition.icons,
-        _meta: definition._meta
-      })
-    }, 'resources')
+  addTemplate (owner: string, definition: ResourceTemplateDefinition): RegistrationHandle<Partial<ResourceTemplateDefinition>> {
+    const uriTemplate = definition.uriTemplate
+    this.#assertFree(this.templates, uriTemplate, MCP_ERR_DUPLICATE_RESOURCE_TEMPLATE, owner)
+    return this.#registration(this.templates, uriTemplate, 'resources', `Resource template "${uriTemplate}" (plugin "${owner}")`, definition,
+      (d) => buildTemplate(owner, uriTemplate, d))
   }
 
-  addPrompt (owner: string, definition: PromptDefinition): Registration {
-    const what = `Prompt "${definition.name}"`
-    if (typeof definition.name !== 'string' || definition.name === '') throw new MCP_ERR_INVALID_PROMPT_NAME(owner)
-    if (typeof definition.handler !== 'function') throw new MCP_ERR_MISSING_HANDLER(what, owner, 'handler')
-    this.#assertFree(this.prompts, definition.name, MCP_ERR_DUPLICATE_PROMPT, owner)
-    const schema: TObject = definition.arguments ?? Type.Object({})
-    const required = new Set(schema.required ?? [])
-    const args = Object.entries(schema.properties ?? {}).map(([name, property]) => compact({
+  addPrompt (owner: string, definition: PromptDefinition): RegistrationHandle<Partial<PromptDefinition>> {
+    const name = definition.name
+    if (typeof name !== 'string' || name === '') throw new MCP_ERR_INVALID_PROMPT_NAME(owner)
+    this.#assertFree(this.prompts, name, MCP_ERR_DUPLICATE_PROMPT, owner)
+    return this.#registration(this.prompts, name, 'prompts', `Prompt "${name}" (plugin "${owner}")`, definition, (d) => buildPrompt(owner, name, d))
+  }
+}
+
+function buildTool (owner: string, name: string, definition: ToolDefinition<SchemaInput, SchemaInput | undefined>): RegisteredTool {
+  const what = `Tool "${name}" (plugin "${owner}")`
+  if (typeof definition.handler !== 'function') throw new MCP_ERR_MISSING_HANDLER(`Tool "${name}"`, owner, 'handler')
+  const input = toolSchema(definition.input ?? NO_ARGUMENTS, 'input', `${what} input schema`)
+  if (!describesObject(input.json)) {
+    throw new MCP_ERR_INVALID_SCHEMA(`${what} input schema`, 'a tool\'s input schema must describe an object ("type": "object"), e.g. Type.Object({ ... })')
+  }
+  const output = definition.output === undefined ? undefined : toolSchema(definition.output, 'output', `${what} output schema`)
+  const taskSupport = definition.taskSupport ?? 'forbidden'
+  if (taskSupport !== 'forbidden' && taskSupport !== 'optional' && taskSupport !== 'required') {
+    throw new MCP_ERR_INVALID_SCHEMA(`${what} taskSupport`, 'taskSupport must be "forbidden", "optional" or "required"')
+  }
+  return {
+    name,
+    owner,
+    taskSupport,
+    scopes: requiredScopes(definition.scopes, `Tool "${name}"`, owner),
+    listing: compact({
       name,
-      title: (property as { title?: string }).title,
-      description: (property as { description?: string }).description,
-      required: required.has(name)
-    }))
-    const complete = (definition.complete ?? {}) as Record<string, Completer | undefined>
-    for (const name of Object.keys(complete)) {
-      if (!(name in (schema.properties ?? {}))) {
-        throw new MCP_ERR_INVALID_COMPLETER(what, owner, name, `arguments (${Object.keys(schema.properties ?? {}).join(', ') || 'it has none'})`)
-      }
-    }
-    const scopes = requiredScopes(definition.scopes, what, owner)
-    return this.#registration(this.prompts, definition.name, {
+      title: definition.title,
+      description: definition.description,
+      inputSchema: input.json,
+      outputSchema: output?.json,
+      annotations: definition.annotations,
+      execution: taskSupport === 'forbidden' ? undefined : { taskSupport },
+      icons: definition.icons,
+      _meta: definition._meta
+    }),
+    validateInput: input.validate,
+    validateOutput: output?.validate,
+    timeoutMs: definition.timeoutMs,
+    truncateOversized: definition.oversizedResult === 'truncate',
+    headerParams: headerParams(input.json, what),
+    handler: definition.handler
+  }
+}
+
+function buildResource (owner: string, uri: string, definition: ResourceDefinition): RegisteredResource {
+  if (typeof definition.read !== 'function') throw new MCP_ERR_MISSING_HANDLER(`Resource "${uri}"`, owner, 'read')
+  return {
+    uri,
+    owner,
+    scopes: requiredScopes(definition.scopes, `Resource "${uri}"`, owner),
+    definition,
+    listing: compact({
+      uri,
       name: definition.name,
-      owner,
-      scopes,
-      validateArguments: compileSchema(schema, `${what} (plugin "${owner}") arguments schema`),
-      complete,
-      handler: definition.handler,
-      listing: compact({
-        name: definition.name,
-        title: definition.title,
-        description: definition.description,
-        arguments: args.length > 0 ? args : undefined,
-        icons: definition.icons,
-        _meta: definition._meta
-      })
-    }, 'prompts')
+      title: definition.title,
+      description: definition.description,
+      mimeType: definition.mimeType,
+      size: definition.size,
+      annotations: definition.annotations,
+      icons: definition.icons,
+      _meta: definition._meta
+    })
+  }
+}
+
+function buildTemplate (owner: string, uriTemplate: string, definition: ResourceTemplateDefinition): RegisteredTemplate {
+  const what = `Resource template "${uriTemplate}"`
+  if (typeof definition.read !== 'function') throw new MCP_ERR_MISSING_HANDLER(what, owner, 'read')
+  const compiled = compileTemplate(uriTemplate)
+  for (const variable of Object.keys(definition.complete ?? {})) {
+    if (!compiled.variables.includes(variable)) {
+      throw new MCP_ERR_INVALID_COMPLETER(what, owner, variable, `variables (${compiled.variables.join(', ') || 'it has none'})`)
+    }
+  }
+  return {
+    uriTemplate,
+    owner,
+    scopes: requiredScopes(definition.scopes, what, owner),
+    compiled,
+    definition,
+    listing: compact({
+      uriTemplate,
+      name: definition.name,
+      title: definition.title,
+      description: definition.description,
+      mimeType: definition.mimeType,
+      annotations: definition.annotations,
+      icons: definition.icons,
+      _meta: definition._meta
+    })
+  }
+}
+
+function buildPrompt (owner: string, name: string, definition: PromptDefinition): RegisteredPrompt {
+  const what = `Prompt "${name}"`
+  if (typeof definition.handler !== 'function') throw new MCP_ERR_MISSING_HANDLER(what, owner, 'handler')
+  const schema: TObject = definition.arguments ?? Type.Object({})
+  const required = new Set(schema.required ?? [])
+  const args = Object.entries(schema.properties ?? {}).map(([argument, property]) => compact({
+    name: argument,
+    title: (property as { title?: string }).title,
+    description: (property as { description?: string }).description,
+    required: required.has(argument)
+  }))
+  const complete = (definition.complete ?? {}) as Record<string, Completer | undefined>
+  for (const argument of Object.keys(complete)) {
+    if (!(argument in (schema.properties ?? {}))) {
+      throw new MCP_ERR_INVALID_COMPLETER(what, owner, argument, `arguments (${Object.keys(schema.properties ?? {}).join(', ') || 'it has none'})`)
+    }
+  }
+  return {
+    name,
+    owner,
+    scopes: requiredScopes(definition.scopes, what, owner),
+    validateArguments: compileSchema(schema, `${what} (plugin "${owner}") arguments schema`),
+    complete,
+    handler: definition.handler,
+    listing: compact({
+      name,
+      title: definition.title,
+      description: definition.description,
+      arguments: args.length > 0 ? args : undefined,
+      icons: definition.icons,
+      _meta: definition._meta
+    })
   }
 }
 
@@ -311,7 +415,7 @@ export class Registry {
  * primitive (string, integer, boolean) properties reachable through
  * `properties` alone, with unique, token-shaped names.
  */
-function headerParams (schema: TSchema, what: string): Array<{ path: string[], header: string }> {
+function headerParams (schema: Record<string, unknown>, what: string): Array<{ path: string[], header: string }> {
   const found: Array<{ path: string[], header: string }> = []
   const reachable = new Set<object>()
   const seen = new Set<string>()
@@ -338,7 +442,7 @@ function headerParams (schema: TSchema, what: string): Array<{ path: string[], h
       walk(property, [...path, key])
     }
   }
-  walk(schema as Record<string, unknown>, [])
+  walk(schema, [])
   // An annotation anywhere else (items, anyOf, $defs, ...) makes the tool invalid: clients drop it from tools/list.
   for (const { node, path } of annotatedNodes(schema, [], false)) {
     if (!reachable.has(node)) {

@@ -4,6 +4,7 @@
  * and its handlers receive validated arguments plus a `ctx`.
  */
 import type { Static, TObject, TSchema } from '@sinclair/typebox'
+import type { StandardSchemaV1 } from '@standard-schema/spec'
 import type { FastifyBaseLogger } from 'fastify'
 
 export type LoggingLevel =
@@ -164,20 +165,60 @@ export type ToolResult<S = unknown> =
     _meta?: Record<string, unknown>
   }
 
-/** With an output schema, `structuredContent` is required and typed. */
-export type ToolResultFor<O> = [O] extends [TSchema]
-  ? { text?: string, content?: ContentBlock[], structuredContent: Static<O>, isError?: false, _meta?: Record<string, unknown> }
-  | { text?: string, content?: ContentBlock[], isError: true }
-  : ToolResult
+declare const kArguments: unique symbol
 
-export interface ToolDefinition<I extends TSchema = TObject, O extends TSchema | undefined = undefined> {
+/**
+ * A hand-written JSON Schema (2020-12 by default, draft-07 when `$schema`
+ * says so). Its arguments are typed `Record<string, unknown>`; wrap it in
+ * `jsonSchema<T>(...)` to give them a type.
+ */
+export interface JsonSchema<T = unknown> {
+  type?: string | string[]
+  properties?: Record<string, unknown>
+  required?: readonly string[]
+  $schema?: string
+  [keyword: string]: unknown
+  /** Type-only: the arguments' type given with `jsonSchema<T>()`; never present at run time. */
+  readonly [kArguments]?: T
+}
+
+/**
+ * What `input` and `output` accept: a TypeBox schema (the default in the
+ * examples), a plain JSON Schema, or any Standard Schema (zod 4, valibot
+ * through `toStandardJsonSchema`, arktype, ...) that also implements Standard
+ * JSON Schema, so that it can be listed.
+ */
+export type SchemaInput = TSchema | StandardSchemaV1 | JsonSchema
+
+/** The value a schema describes once validated: what a handler receives as its arguments. */
+export type Infer<S> = S extends TSchema
+  ? Static<S>
+  : S extends StandardSchemaV1
+    ? StandardSchemaV1.InferOutput<S>
+    : S extends { readonly [kArguments]?: infer T }
+      ? unknown extends T ? Record<string, unknown> : T
+      : Record<string, unknown>
+
+/** The value a handler must produce for a schema (for Standard Schemas, its input type: the schema then validates and transforms it). */
+export type InferProduced<S> = S extends StandardSchemaV1 ? StandardSchemaV1.InferInput<S> : Infer<S>
+
+/** With an output schema, `structuredContent` is required and typed (a type that may be undefined counts as no schema). */
+export type ToolResultFor<O> = [undefined] extends [O]
+  ? ToolResult
+  : { text?: string, content?: ContentBlock[], structuredContent: InferProduced<O>, isError?: false, _meta?: Record<string, unknown> }
+  | { text?: string, content?: ContentBlock[], isError: true }
+
+export interface ToolDefinition<I extends SchemaInput = TObject, O extends SchemaInput | undefined = undefined> {
   /** 1-128 characters: letters, digits, `_`, `-`, `.` */
   name: string
   title?: string
   description: string
-  /** JSON Schema of the arguments; build it with TypeBox. Omitted: no arguments. */
+  /**
+   * The arguments' schema, an object: TypeBox (`Type.Object({...})`), plain
+   * JSON Schema, or a Standard Schema (validated by its own library). Omitted: no arguments.
+   */
   input?: I
-  /** JSON Schema of `structuredContent`; it is validated and listed as `outputSchema`. */
+  /** The schema of `structuredContent` (same kinds as `input`); it is validated and listed as `outputSchema`. */
   output?: O
   annotations?: ToolAnnotations
   icons?: Icon[]
@@ -202,7 +243,7 @@ export interface ToolDefinition<I extends TSchema = TObject, O extends TSchema |
   /** Scopes a caller's token must grant (all of them) to see this in lists and use it; none: open to every authenticated caller. */
   scopes?: string[]
   _meta?: Record<string, unknown>
-  handler: (args: Static<I>, ctx: RequestContext) => ToolResultFor<O> | Promise<ToolResultFor<O>>
+  handler: (args: Infer<I>, ctx: RequestContext) => ToolResultFor<O> | Promise<ToolResultFor<O>>
 }
 
 export interface CacheHint {
@@ -293,12 +334,57 @@ export interface Registration {
   remove (): void
 }
 
+/**
+ * What `app.mcp.tool()` (and `resource`, `resourceTemplate`, `prompt`)
+ * return. Every change tells connected clients (`notifications/*\/list_changed`).
+ * A disabled item is hidden from lists and refused as unknown; its name stays
+ * taken. After `remove()` the name is free and the handle is spent.
+ */
+export interface RegistrationHandle<D> extends Registration {
+  /** Changes some fields (not the name or URI); the new definition is checked as at registration. */
+  update (changes: D): void
+  enable (): void
+  disable (): void
+  readonly enabled: boolean
+}
+
+export type ToolHandle<I extends SchemaInput = TObject, O extends SchemaInput | undefined = undefined> =
+  RegistrationHandle<Partial<Omit<ToolDefinition<I, O>, 'name'>>>
+export type ResourceHandle = RegistrationHandle<Partial<Omit<ResourceDefinition, 'uri'>>>
+export type ResourceTemplateHandle<T extends string = string> = RegistrationHandle<Partial<Omit<ResourceTemplateDefinition<T>, 'uriTemplate'>>>
+export type PromptHandle<A extends TObject = TObject> = RegistrationHandle<Partial<Omit<PromptDefinition<A>, 'name'>>>
+
+/** A tool's result as `app.mcp.call()` returns it: what `tools/call` would answer. */
+export interface CallToolResult {
+  content: ContentBlock[]
+  structuredContent?: unknown
+  isError?: boolean
+  _meta?: Record<string, unknown>
+}
+
+export interface CallOptions {
+  /**
+   * The calling handler's `ctx`, when one tool composes another: the called
+   * tool gets its signal, caller, logger, progress and elicitation.
+   */
+  ctx?: RequestContext
+  /** Without `ctx`: aborts the call (e.g. a test's own deadline). */
+  signal?: AbortSignal
+}
+
 /** The `app.mcp` decorator: the only thing a plugin needs. */
 export interface McpRegistry {
-  tool<I extends TSchema = TObject, O extends TSchema | undefined = undefined>(definition: ToolDefinition<I, O>): Registration
-  resource (definition: ResourceDefinition): Registration
-  resourceTemplate<T extends string>(definition: ResourceTemplateDefinition<T>): Registration
-  prompt<A extends TObject>(definition: PromptDefinition<A>): Registration
+  tool<I extends SchemaInput = TObject, O extends SchemaInput | undefined = undefined>(definition: ToolDefinition<I, O>): ToolHandle<I, O>
+  resource (definition: ResourceDefinition): ResourceHandle
+  resourceTemplate<T extends string>(definition: ResourceTemplateDefinition<T>): ResourceTemplateHandle<T>
+  prompt<A extends TObject>(definition: PromptDefinition<A>): PromptHandle<A>
+  /**
+   * Calls a registered tool (any plugin's) as a client would: arguments
+   * validated, handler run, result shaped and checked. Invalid arguments and
+   * tool errors come back as `isError` results; an unknown or disabled tool
+   * throws MCP_ERR_UNKNOWN_TOOL. Scopes are not checked: the caller is trusted code.
+   */
+  call (name: string, args?: Record<string, unknown>, options?: CallOptions): Promise<CallToolResult>
   /** Tell subscribed clients that a resource's content changed. */
   notifyResourceUpdated (uri: string): void
   /**

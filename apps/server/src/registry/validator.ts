@@ -29,6 +29,11 @@ export interface Validator {
   (value: unknown): boolean
   /** Human-readable problems of the last failed call, e.g. `expression: must be string`. */
   problems (): string
+  /**
+   * The value the last successful call produced, for schemas that transform
+   * (Standard Schema libraries); absent: the value checked is the value.
+   */
+  parsed?: () => unknown
 }
 
 export function compileSchema (schema: object, what: string): Validator {

@@ -36,7 +36,9 @@ export async function callTool (core: CoreContext, call: Call): Promise<Record<s
     return errorResult(`Invalid arguments for tool "${name}": ${tool.validateInput.problems()}`)
   }
 
-  const running = runHandler(core, call, tool, name, args as never, tool.handler)
+  // A Standard Schema may transform what it checked (defaults, coercions): the handler gets its result.
+  const input = tool.validateInput.parsed?.() ?? args
+  const running = runHandler(core, call, tool, name, input as never, tool.handler)
   if (asTask) {
     const afterMs = tool.taskSupport === 'required' ? 0 : core.tasks.settings.afterMs
     if (await stillRunningAfter(running, afterMs, call)) {
@@ -180,6 +182,12 @@ function toolResult (call: Call, tool: RegisteredTool, value: unknown): Record<s
       const problem = given.structuredContent === undefined ? 'it is missing' : tool.validateOutput.problems()
       call.logger.error({ tool: tool.name, plugin: tool.owner, problem }, 'tool result does not match its output schema')
       throw invalidToolResult(tool.name, `returned structuredContent that does not match its output schema: ${problem}`)
+    }
+    const parsed = tool.validateOutput.parsed?.()
+    if (parsed !== undefined) {
+      result.structuredContent = parsed
+      if (given._meta !== undefined) result._meta = given._meta
+      return result
     }
   }
   if (given.structuredContent !== undefined) result.structuredContent = given.structuredContent
