@@ -49,12 +49,12 @@ export const explorerRoutes: FastifyPluginAsync<ExplorerRouteOptions> = async (a
     reply.headers(PAGE_HEADERS)
     done()
   })
+  // `/explorer` → `/explorer/`, so the page's relative module URLs resolve under it.
+  if (base !== path) app.get(path, (request, reply) => reply.redirect(`${request.url.split('?')[0]}/`, 301))
   app.get(`${base}settings.json`, async () => ({ endpoints: options.endpoints, auth: options.auth }))
   await app.register(fastifyStatic, {
     root: ROOT,
     prefix: base,
-    // `/explorer` redirects to `/explorer/`, so the page's relative module URLs resolve.
-    redirect: true,
     // The host app may serve static files of its own.
     decorateReply: false,
     index: ['index.html'],
