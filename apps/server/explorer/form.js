@@ -204,7 +204,8 @@ export function formable (schema) {
 export function schemaForm (schema, name, initial) {
   const container = el('div', { class: 'schema-form' })
   const group = formable(schema) ? objectFields(schema, initial) : undefined
-  const controls = el('div', { class: 'controls' }, ...(group?.elements ?? []))
+  // A fieldset, so that hidden controls can be disabled: the browser then skips their validation.
+  const controls = el('fieldset', { class: 'controls' }, ...(group?.elements ?? []))
   const rawId = newId(`${name}-json`)
   const raw = el('textarea', { id: rawId, rows: '6', spellcheck: 'false', class: 'json' })
   const rawField = el('div', { class: 'field' }, el('label', { for: rawId }, `${name} (JSON)`), raw)
@@ -212,7 +213,9 @@ export function schemaForm (schema, name, initial) {
   const toggle = el('button', { type: 'button', class: 'small' })
   const show = () => {
     controls.hidden = rawMode
+    controls.disabled = rawMode
     rawField.hidden = !rawMode
+    raw.disabled = !rawMode
     toggle.textContent = rawMode ? `Edit ${name} in the form` : `Edit ${name} as JSON`
     toggle.hidden = group === undefined
   }
