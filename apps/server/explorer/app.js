@@ -232,12 +232,16 @@ function completingField (name, label, required, ref, otherValues) {
   const hint = el('small', { id: `${id}-hint`, class: 'hint', 'aria-live': 'polite' })
   input.setAttribute('aria-describedby', hint.id)
   let timer
+  let asked = 0
   const suggest = async () => {
     if (capabilities.completions === undefined) return
+    // Answers can overtake each other: only the latest question's answer is shown.
+    const question = ++asked
     try {
       const context = otherValues()
       delete context[name]
       const result = await client.request('completion/complete', { ref, argument: { name, value: input.value }, context: { arguments: context } })
+      if (question !== asked) return
       const values = result.completion?.values ?? []
       fill(options, ...values.map((value) => el('option', { value })))
       hint.textContent = values.length === 0 ? 'No suggestions.' : `Suggestions: ${values.slice(0, 10).join(', ')}${result.completion?.hasMore ? ', …' : ''}`
