@@ -55,13 +55,13 @@ if (browser !== undefined) {
     t.equal(await page.getByLabel(/^count/).getAttribute('type'), 'number')
     t.equal(await page.getByLabel(/^loud/).getAttribute('type'), 'checkbox')
     t.equal(await page.getByLabel(/^colour/).evaluate((node) => node.tagName), 'SELECT', 'an enum is a choice')
-    t.ok(await page.getByLabel(/^label/).evaluate((node) => (node as HTMLInputElement).required), 'required fields are required')
-    t.notOk(await page.getByLabel(/^ratio/).evaluate((node) => (node as HTMLInputElement).required), 'optional ones are not')
+    t.ok(await page.getByLabel(/^label/).evaluate((node) => (node as any).required), 'required fields are required')
+    t.notOk(await page.getByLabel(/^ratio/).evaluate((node) => (node as any).required), 'optional ones are not')
 
     // Every control's label starts with its property name.
     const labels = await form.locator('input, select, textarea').evaluateAll((nodes) => nodes
-      .filter((node) => !(node as HTMLElement).closest('[hidden]'))
-      .map((node) => ({ name: (node as HTMLInputElement).name, label: (node as HTMLInputElement).labels?.[0]?.textContent ?? '' })))
+      .filter((node) => !(node as any).closest('[hidden]'))
+      .map((node) => ({ name: (node as any).name, label: (node as any).labels?.[0]?.textContent ?? '' })))
     t.ok(labels.length >= 9, 'the fields are there')
     for (const { name, label } of labels) t.ok(label.startsWith(name), `the label "${label}" starts with "${name}"`)
     // Every button has a name.
@@ -131,7 +131,7 @@ if (browser !== undefined) {
     const result = page.getByRole('region', { name: 'Tool result' })
     await result.waitFor()
     const image = result.getByRole('img')
-    t.equal(await image.evaluate((node) => (node as HTMLImageElement).naturalWidth), 1, 'the PNG is decoded (1x1)')
+    t.equal(await image.evaluate((node) => (node as any).naturalWidth), 1, 'the PNG is decoded (1x1)')
     t.match(await result.locator('figure.resource').textContent(), /test:\/\/mixed-content-resource.*"value":123/s, 'the embedded resource with its URI and text')
     await page.getByRole('button', { name: /^test_audio_content\b/ }).click()
     await page.getByRole('button', { name: 'Call test_audio_content' }).click()
