@@ -45,6 +45,14 @@ export const explorerRoutes: FastifyPluginAsync<ExplorerRouteOptions> = async (a
       reply.callNotFound()
     })
   }
+  app.addHook('onListen', (done) => {
+    const address = app.server.address()
+    if (address !== null && typeof address === 'object' && (enabled === true || boundToLoopback(address))) {
+      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+      app.log.info(`explorer page: http://${host}:${address.port}${base}`)
+    }
+    done()
+  })
   app.addHook('onRequest', (_request, reply, done) => {
     reply.headers(PAGE_HEADERS)
     done()
