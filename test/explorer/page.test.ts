@@ -30,6 +30,11 @@ if (browser !== undefined) {
     t.equal((await result.locator('pre.text').first().textContent())?.trim(), '98', 'the text content is 98')
     t.match(await result.locator('.structured-json').textContent(), /"result": 98/, 'the structured content is { result: 98 }')
     t.match(await result.locator('.valid').textContent(), /Matches the tool's outputSchema/, 'checked against the outputSchema')
+    // The header's live figures come from /metrics, refreshed after each call.
+    const row = page.getByRole('table', { name: 'Tool calls (from /metrics)' }).locator('tr', { hasText: 'calculate' })
+    await row.waitFor()
+    t.match(await row.textContent(), /calculate\s*\d+\s*\d+\s*[\d.]+ ms/, 'calls, errors and mean latency for calculate')
+    t.match(await page.locator('#health').textContent(), /Health: ok · up \d+ s/, 'the health line')
     await screenshot(t, page, 'calculate-98')
     noPageErrors(t, page)
   })
