@@ -6,15 +6,31 @@
 import t from 'tap'
 import calculator from '@mcp-platform/calculator'
 import db from '@mcp-platform/db'
-import { startTestServer, until } from '@mcp-platform/server/testing'
+import type { FastifyPluginAsync } from 'fastify'
+import { deferred, startTestServer, until } from '@mcp-platform/server/testing'
 import conformance from '../fixtures/conformance/index.ts'
 import slowTool from '../fixtures/slow-tool/index.ts'
 import { launchBrowser, noPageErrors, openPage, screenshot } from './browser.ts'
 
+/** A tool that reports progress and a log line, then waits for the test: what the page shows while a call runs. */
+let gate = deferred()
+const stepper: FastifyPluginAsync = async (app) => {
+  app.mcp.tool({
+    name: 'steps',
+    description: 'Reports step 1 of 3, then waits',
+    async handler (_args, ctx) {
+      ctx.progress(1, 3, 'step 1 of 3')
+      ctx.log('info', 'step 1 done, waiting')
+      await gate.promise
+      return 'all steps done'
+    }
+  })
+}
+
 const browser = await launchBrowser(t)
 if (browser !== undefined) {
   const server = await startTestServer(t, {
-    plugins: [{ plugin: calculator }, { plugin: db }, { plugin: conformance }, { plugin: slowTool }]
+    plugins: [{ plugin: calculator }, { plugin: db }, { plugin: conformance }, { plugin: slowTool }, { plugin: stepper }]
   })
   const explorerUrl = `http://127.0.0.1:${server.port}/explorer/`
 
@@ -88,6 +104,19 @@ if (browser !== undefined) {
 
   t.test('progress and log messages while a call runs', async (t) => {
     const page = await openPage(t, browser, explorerUrl)
+    gate = deferred()
+    await page.getByRole('button', { name: /^steps\b/ }).click()
+    await page.getByRole('button', { name: 'Call steps' }).click()
+    await page.locator('.activity [role=status]', { hasText: 'steps: step 1 of 3' }).waitFor()
+    const bar = page.getByRole('progressbar', { name: 'steps: progress' })
+    t.same(await bar.evaluate((node: any) => [node.value, node.max]), [1, 3], 'the progress bar at 1 of 3, while the call still runs')
+    t.match(await page.getByRole('log', { name: 'Log messages' }).textContent(), /info\s*step 1 done, waiting/, 'the log line arrived while it runs')
+    t.ok(await page.getByRole('button', { name: 'Cancel' }).isEnabled(), 'Cancel is offered while it runs')
+    await screenshot(t, page, 'progress')
+    gate.resolve()
+    await page.getByRole('region', { name: 'Tool result' }).waitFor()
+    t.equal(await bar.count(), 0, 'the bar goes when the call ends')
+
     await page.getByRole('button', { name: /^test_tool_with_logging\b/ }).click()
     await page.getByRole('button', { name: 'Call test_tool_with_logging' }).click()
     await page.getByRole('region', { name: 'Tool result' }).waitFor()
