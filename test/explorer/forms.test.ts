@@ -93,6 +93,23 @@ if (browser !== undefined) {
     noPageErrors(t, page)
   })
 
+  t.test('Tab alone reaches a tool, its fields and its button', async (t) => {
+    const page = await openPage(t, browser, explorerUrl)
+    await page.getByRole('button', { name: /^echo_kinds\b/ }).waitFor()
+    const focused = () => page.evaluate(() => {
+      const node = (globalThis as any).document.activeElement
+      return `${node?.tagName}:${node?.textContent?.trim().slice(0, 40) ?? ''}:${node?.name ?? ''}`
+    })
+    let presses = 0
+    while (!(await focused()).startsWith('BUTTON:echo_kinds') && presses < 80) { await page.keyboard.press('Tab'); presses++ }
+    t.ok(presses < 80, `the tool's button is reached with Tab (${presses} presses)`)
+    await page.keyboard.press('Enter')
+    const seen: string[] = []
+    for (let i = 0; i < 4; i++) { await page.keyboard.press('Tab'); seen.push(await focused()) }
+    t.match(seen.join(' | '), /BUTTON:Edit arguments as JSON.*INPUT::label/, 'from the detail pane, Tab goes to the JSON toggle, then the first field')
+    noPageErrors(t, page)
+  })
+
   t.test('the raw JSON editor: prefilled from the form, sent as typed', async (t) => {
     const page = await openPage(t, browser, explorerUrl)
     await page.getByRole('button', { name: /^echo_kinds\b/ }).click()
