@@ -65,6 +65,19 @@ t.test('a non-loopback bind: refused (404) unless enabled', async (t) => {
   t.equal((await local.inject('/explorer/')).statusCode, 200, 'the same default serves it on 127.0.0.1')
 })
 
+t.test('the option: a boolean is short for { enabled }; a wrong value is named', async (t) => {
+  const off = Fastify()
+  t.teardown(() => off.close())
+  await off.register(mcpPlatform, { stateSecret: 's', explorer: false })
+  t.equal((await off.inject('/explorer/')).statusCode, 404, 'explorer: false')
+  const bad = Fastify()
+  t.teardown(() => bad.close())
+  await t.rejects(async () => { await bad.register(mcpPlatform, { stateSecret: 's', explorer: 'yes' as never }).ready() }, /explorer: Expected object, got "yes"/)
+  const badPath = Fastify()
+  t.teardown(() => badPath.close())
+  await t.rejects(async () => { await badPath.register(mcpPlatform, { stateSecret: 's', explorer: { path: 'no-slash' } }).ready() }, /explorer\.path: /)
+})
+
 t.test('MCP_EXPLORER and MCP_EXPLORER_PATH', async (t) => {
   const from = (env: Record<string, string>) => { const { config, sources } = applyEnvironment({}, env); return normalizeConfig(config, sources).explorer }
   t.same(from({}), { enabled: 'loopback', path: '/explorer' }, 'default: loopback only, at /explorer')

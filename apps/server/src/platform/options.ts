@@ -88,7 +88,7 @@ export function resolvePlatformOptions (input: McpPlatformOptions = {}): Resolve
     ...rest,
     serverInfo: { ...rest.serverInfo },
     transports: { ...rest.transports },
-    explorer: typeof rest.explorer === 'boolean' ? { enabled: rest.explorer } : { ...rest.explorer },
+    explorer: explorerInput(rest.explorer),
     limits: { ...rest.limits }
   }) as Plain
   const problems = [...Value.Errors(PlainOptionsSchema, candidate)]
@@ -105,4 +105,10 @@ export function resolvePlatformOptions (input: McpPlatformOptions = {}): Resolve
   if (rateLimitStore !== undefined && typeof rateLimitStore !== 'function') problems.push('rateLimitStore: must be a @fastify/rate-limit store class')
   if (problems.length > 0) throw new MCP_ERR_INVALID_PLATFORM_OPTIONS([...new Set(problems)].join('; '))
   return { ...candidate, state, tracer, rateLimitStore }
+}
+
+/** `explorer: true/false` is short for `{ enabled }`; anything not an object is left for the schema to name. */
+function explorerInput (value: unknown): unknown {
+  if (typeof value === 'boolean') return { enabled: value }
+  return value !== null && typeof value === 'object' ? { ...value } : value ?? {}
 }
