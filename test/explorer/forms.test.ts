@@ -30,6 +30,11 @@ const kinds: FastifyPluginAsync = async (app) => {
     }, { additionalProperties: false }),
     handler: (args) => ({ text: 'echoed', structuredContent: { args } })
   })
+  app.mcp.tool({
+    name: 'markup',
+    description: 'Returns markup, which the page must show as text',
+    handler: () => '<b id="injected">bold</b><img src=x onerror="globalThis.pwned=1">'
+  })
 }
 
 const browser = await launchBrowser(t)
@@ -138,6 +143,17 @@ if (browser !== undefined) {
     const local = page.getByRole('alert').filter({ hasText: 'Check the arguments' })
     await local.waitFor()
     t.match(await local.textContent(), /arguments \(JSON\)/, 'names the editor whose JSON is wrong; nothing is sent')
+    noPageErrors(t, page)
+  })
+
+  t.test('what a tool returns is shown as text, never run as markup', async (t) => {
+    const page = await openPage(t, browser, explorerUrl)
+    await page.getByRole('button', { name: /^markup\b/ }).click()
+    await page.getByRole('button', { name: 'Call markup' }).click()
+    const result = page.getByRole('region', { name: 'Tool result' })
+    t.match(await result.locator('pre.text').first().textContent(), /^<b id="injected">bold<\/b><img/, 'the markup, as text')
+    t.equal(await page.locator('#injected').count(), 0, 'no element was made from it')
+    t.equal(await page.evaluate(() => (globalThis as any).pwned), undefined, 'no handler ran')
     noPageErrors(t, page)
   })
 
