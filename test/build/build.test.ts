@@ -50,6 +50,10 @@ async function startCompiled (t: Test): Promise<string> {
   const tables = await call('db_list_tables', {})
   t.notOk(tables.result?.isError, 'db_list_tables answers (SQLite processes and migrations from dist)')
   t.match(JSON.stringify(tables.result), /customers/)
+  // The explorer page is plain files beside src/ and dist/: the compiled server finds them, nothing to build.
+  const page = await fetch(new URL('/explorer/', url))
+  t.equal(page.status, 200, 'the explorer page is served')
+  t.match(await page.text(), /<script type="module" src="\.\/app\.js">/)
 
   t.equal(await server.stop(), 0, 'SIGTERM reaches the server, and its exit code is the script\'s')
   return server.logs.join('\n')
