@@ -42,7 +42,7 @@ async function startCompiled (t: Test): Promise<string> {
       headers: { ...HEADERS, 'mcp-method': 'tools/call', 'mcp-name': name },
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args, _meta: META } })
     })
-    t.equal(res.status, 200, `tools/call ${name} answers 200`)
+    t.equal(res.status, 200, `tools/call ${name} answers 200`, { body: res.status === 200 ? '' : await res.clone().text() })
     return await res.json() as { result?: { isError?: boolean, structuredContent?: Record<string, unknown> } }
   }
   t.match(await call('calculate', { expression: '2 * (3 + 4) ^ 2' }), { result: { structuredContent: { result: 98 } } }, 'calculate computes')
