@@ -23,5 +23,7 @@ export default defineConfig({
     toolTimeoutMs: 30_000
   },
   // Browser origins allowed to call the server; empty means loopback origins only.
-  allowedOrigins: []
+  allowedOrigins: [],
+  // The explorer page (docs/explorer.md): served at /explorer/ only while bound to loopback by default.
+  explorer: { enabled: 'loopback', path: '/explorer' }
 })

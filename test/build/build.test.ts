@@ -42,7 +42,7 @@ async function startCompiled (t: Test): Promise<string> {
       headers: { ...HEADERS, 'mcp-method': 'tools/call', 'mcp-name': name },
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args, _meta: META } })
     })
-    t.equal(res.status, 200, `tools/call ${name} answers 200`)
+    t.equal(res.status, 200, `tools/call ${name} answers 200`, { body: res.status === 200 ? '' : await res.clone().text() })
     return await res.json() as { result?: { isError?: boolean, structuredContent?: Record<string, unknown> } }
   }
   t.match(await call('calculate', { expression: '2 * (3 + 4) ^ 2' }), { result: { structuredContent: { result: 98 } } }, 'calculate computes')
@@ -50,6 +50,10 @@ async function startCompiled (t: Test): Promise<string> {
   const tables = await call('db_list_tables', {})
   t.notOk(tables.result?.isError, 'db_list_tables answers (SQLite processes and migrations from dist)')
   t.match(JSON.stringify(tables.result), /customers/)
+  // The explorer page is plain files beside src/ and dist/: the compiled server finds them, nothing to build.
+  const page = await fetch(new URL('/explorer/', url))
+  t.equal(page.status, 200, 'the explorer page is served')
+  t.match(await page.text(), /<script type="module" src="\.\/app\.js">/)
 
   t.equal(await server.stop(), 0, 'SIGTERM reaches the server, and its exit code is the script\'s')
   return server.logs.join('\n')

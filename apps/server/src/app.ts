@@ -126,6 +126,7 @@ export function platformOptions (config: ResolvedConfig, apiKeys?: ApiKey[]): Mc
     allowedHosts,
     auth: mode === 'none' ? undefined : { ...auth, mode, resource: config.publicUrl, jwtSecret: config.jwtSecret, apiKeys },
     stateSecret: config.stateSecret,
+    explorer: config.explorer,
     limits: config.limits,
     state: config.redisUrl === undefined ? undefined : redisState(config.redisUrl)
   }

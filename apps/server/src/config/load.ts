@@ -35,6 +35,9 @@ export const ENVIRONMENT: ReadonlyArray<{ name: string, path: string, kind: 'str
   { name: 'MCP_SCOPES_SUPPORTED', path: 'auth.scopesSupported', kind: 'list' },
   { name: 'MCP_API_KEYS_FILE', path: 'auth.apiKeysFile', kind: 'string' },
   { name: 'MCP_ALLOW_UNAUTHENTICATED_PUBLIC', path: 'auth.allowUnauthenticatedPublic', kind: 'boolean' },
+  // true/false, or `loopback` (left a string by the boolean parsing, which the schema accepts).
+  { name: 'MCP_EXPLORER', path: 'explorer.enabled', kind: 'boolean' },
+  { name: 'MCP_EXPLORER_PATH', path: 'explorer.path', kind: 'string' },
   { name: 'MCP_BODY_LIMIT', path: 'limits.bodyLimit', kind: 'integer' },
   { name: 'MCP_TOOL_TIMEOUT_MS', path: 'limits.toolTimeoutMs', kind: 'integer' },
   { name: 'MCP_MAX_SESSIONS', path: 'limits.maxSessions', kind: 'integer' },
@@ -157,7 +160,7 @@ function structuredCloneConfig (config: AppConfig): AppConfig {
 export function normalizeConfig (input: AppConfig, sources = new Map<string, string>()): ResolvedConfig {
   const { stateSecret, jwtSecret, redisUrl, plugins = [], ...rest } = input
   // Plugin entries may hold functions, which TypeBox's Value cannot clone: they are checked by hand.
-  const candidate = Value.Default(ConfigSchema, { ...rest, limits: { ...rest.limits }, auth: { ...rest.auth }, plugins: [] }) as ServerConfig
+  const candidate = Value.Default(ConfigSchema, { ...rest, limits: { ...rest.limits }, auth: { ...rest.auth }, explorer: { ...rest.explorer }, plugins: [] }) as ServerConfig
   const problems = [...Value.Errors(ConfigSchema, candidate)]
     // A failing union reports its branches too; keep the most specific messages.
     .filter((error, index, all) => !all.some((other, j) => j !== index && other.path.startsWith(error.path + '/')))

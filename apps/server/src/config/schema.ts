@@ -5,6 +5,7 @@
 import { Type, type Static } from '@sinclair/typebox'
 import type { FastifyPluginAsync } from 'fastify'
 import { SCOPE_PATTERN } from '../auth/options.ts'
+import { ExplorerOptionsSchema } from '../explorer/options.ts'
 
 const LogLevel = Type.Union([
   Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'),
@@ -103,6 +104,8 @@ export const ConfigSchema = Type.Object({
     /** Opt-in to serving a non-loopback address with no authentication. */
     allowUnauthenticatedPublic: Type.Boolean({ default: false })
   }, { additionalProperties: false, default: {} }),
+  /** The explorer page (docs/explorer.md): `enabled` true, false or `loopback` (default), and its `path`. */
+  explorer: ExplorerOptionsSchema,
   limits: LimitsSchema
 }, { additionalProperties: false })
 
@@ -118,8 +121,9 @@ export type PluginEntry =
 export type ServerConfig = Omit<Static<typeof ConfigSchema>, 'plugins'> & { plugins: PluginEntry[] }
 
 /** What `fastify.config.ts` exports and `buildApp` accepts: everything optional. */
-export type AppConfig = Partial<Omit<ServerConfig, 'plugins' | 'limits' | 'auth'>> & {
+export type AppConfig = Partial<Omit<ServerConfig, 'plugins' | 'limits' | 'auth' | 'explorer'>> & {
   auth?: Partial<ServerConfig['auth']>
+  explorer?: Partial<ServerConfig['explorer']>
   plugins?: PluginEntry[]
   limits?: Partial<Limits>
   /** Key for MRTR requestState integrity; from MCP_STATE_SECRET in production. */

@@ -14,6 +14,7 @@ import type { Tracer } from '@opentelemetry/api'
 import type { FastifyBaseLogger } from 'fastify'
 import type { SharedState } from '../state/index.ts'
 import { LOOPBACK_HOSTS } from '../transports/loopback.ts'
+import { ExplorerOptionsSchema, type ExplorerOption } from '../explorer/options.ts'
 
 const PlainOptionsSchema = Type.Object({
   serverInfo: Type.Object({
@@ -40,6 +41,8 @@ const PlainOptionsSchema = Type.Object({
   metricsPath: Type.Union([Type.String({ pattern: '^/' }), Type.Literal(false)], { default: '/metrics' }),
   /** Key of the MRTR requestState HMAC ; random per process when absent. */
   stateSecret: Type.Optional(Type.String({ minLength: 1 })),
+  /** The built-in explorer page (docs/explorer.md). */
+  explorer: ExplorerOptionsSchema,
   limits: LimitsSchema
 }, { additionalProperties: false })
 
@@ -63,6 +66,8 @@ export interface McpPlatformOptions {
   /** Prometheus metrics (default `/metrics`; false: none, and nothing is measured). */
   metricsPath?: string | false
   stateSecret?: string
+  /** The explorer page: true/false, or `{ enabled, path }` (default: `/explorer`, served only while the server is bound to loopback). */
+  explorer?: ExplorerOption
   limits?: Partial<Limits>
   /** Sessions, change events and SSE history (default: in memory, for one instance). */
   state?: StateOption
@@ -83,6 +88,7 @@ export function resolvePlatformOptions (input: McpPlatformOptions = {}): Resolve
     ...rest,
     serverInfo: { ...rest.serverInfo },
     transports: { ...rest.transports },
+    explorer: explorerInput(rest.explorer),
     limits: { ...rest.limits }
   }) as Plain
   const problems = [...Value.Errors(PlainOptionsSchema, candidate)]
@@ -99,4 +105,10 @@ export function resolvePlatformOptions (input: McpPlatformOptions = {}): Resolve
   if (rateLimitStore !== undefined && typeof rateLimitStore !== 'function') problems.push('rateLimitStore: must be a @fastify/rate-limit store class')
   if (problems.length > 0) throw new MCP_ERR_INVALID_PLATFORM_OPTIONS([...new Set(problems)].join('; '))
   return { ...candidate, state, tracer, rateLimitStore }
+}
+
+/** `explorer: true/false` is short for `{ enabled }`; anything not an object is left for the schema to name. */
+function explorerInput (value: unknown): unknown {
+  if (typeof value === 'boolean') return { enabled: value }
+  return value !== null && typeof value === 'object' ? { ...value } : value ?? {}
 }

@@ -14,6 +14,7 @@ import { MCP_ERR_WEBSOCKET_TWICE } from '../errors.ts'
 import { healthRoutes } from '../ops/health.ts'
 import { readyRoutes } from '../ops/ready.ts'
 import { metricsRoutes, PlatformMetrics } from '../ops/metrics.ts'
+import { explorerRoutes } from '../explorer/plugin.ts'
 import type { RequestObserver } from '../protocol/context.ts'
 import { methods } from '../protocol/methods/index.ts'
 import { ProtocolCore } from '../protocol/dispatcher.ts'
@@ -136,6 +137,14 @@ async function platform (app: FastifyInstance, input: McpPlatformOptions): Promi
   if (metrics !== undefined && options.metricsPath !== false) {
     metrics.watch({ core, openStreams: () => streamQuota.open, openSockets: () => websocket?.connections.size ?? 0 })
     await app.register(metricsRoutes, { metrics, path: options.metricsPath })
+  }
+  if (options.explorer.enabled !== false) {
+    const at = (path: string | false) => path === false ? undefined : `${app.prefix}${path}`
+    await app.register(explorerRoutes, {
+      ...options.explorer,
+      endpoints: { mcp: `${app.prefix}${options.path}`, health: at(healthPath), metrics: at(options.metricsPath) },
+      auth: auth !== undefined
+    })
   }
 
   // Shutdown never waits inside preClose (Fastify times those hooks with pluginTimeout): it starts
