@@ -50,13 +50,16 @@ export const LimitsSchema = Type.Object({
   rateLimitIpPerMinute: Type.Integer({ minimum: 0, default: 1200, description: 'With auth on: MCP requests one remote address may send per minute, counted before the token is checked (0: off)' })
 }, { additionalProperties: false, default: {} })
 
+/** A plugin entry naming a module: what a config file or MCP_PLUGINS (as JSON) may give. */
+export const ModulePluginEntrySchema = Type.Object({
+  /** A package name or a path (relative to the working directory). */
+  module: Type.String({ minLength: 1 }),
+  name: Type.Optional(Type.String()),
+  options: Type.Optional(Type.Record(Type.String(), Type.Unknown()))
+}, { additionalProperties: false })
+
 export const PluginEntrySchema = Type.Union([
-  Type.Object({
-    /** A package name or a path (relative to the working directory). */
-    module: Type.String({ minLength: 1 }),
-    name: Type.Optional(Type.String()),
-    options: Type.Optional(Type.Record(Type.String(), Type.Unknown()))
-  }, { additionalProperties: false }),
+  ModulePluginEntrySchema,
   Type.Object({
     /** An imported plugin function (tests, embedding). */
     plugin: Type.Unknown(),
@@ -70,6 +73,8 @@ export const ConfigSchema = Type.Object({
   port: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
   path: Type.String({ pattern: '^/', default: '/mcp' }),
   logLevel: LogLevel,
+  /** `pretty`: readable lines (pino-pretty); `json`: one JSON object a line; `auto`: pretty when the log stream is a terminal. */
+  logFormat: Type.Union([Type.Literal('auto'), Type.Literal('pretty'), Type.Literal('json')], { default: 'auto' }),
   serverName: Type.String({ minLength: 1, default: 'mcp-platform' }),
   serverVersion: Type.String({ minLength: 1, default: '0.1.0' }),
   instructions: Type.Optional(Type.String()),
