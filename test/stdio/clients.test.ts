@@ -10,7 +10,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js'
 import { StdioClientTransport as StdioV1 } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { Client as ClientV2 } from '@modelcontextprotocol/client'
@@ -52,8 +52,6 @@ async function exercise (t: Test, listTools: () => Promise<{ tools: Array<{ name
   t.same(count.structuredContent.columns, ['n'])
   t.ok(count.structuredContent.rows[0][0] > 0, 'the seeded table has rows')
 }
-
-type Test = typeof t
 
 t.test('SDK v1 (2025-11-25): StdioClientTransport and Client, initialize handshake', async (t) => {
   const transport = new StdioV1({ command, args, env, cwd: ROOT, stderr: 'pipe' })

@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { LEGACY_VERSION, META, MODERN_VERSION } from '@mcp-platform/server/testing'
 import { FROM_SOURCES, ROOT } from '../helpers/server-process.ts'
 
@@ -70,8 +70,6 @@ function launch (t: Test, env: Record<string, string> = {}, args: string[] = ['-
     exit
   }
 }
-
-type Test = typeof t
 
 const modernMeta = { [META.protocolVersion]: MODERN_VERSION, [META.clientCapabilities]: {} }
 const call = (id: number, name: string, args: Record<string, unknown>) =>
