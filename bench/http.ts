@@ -5,7 +5,11 @@
  *   3. the official SDK (stateless Streamable HTTP, as documented).
  * Each server runs in its own process; autocannon runs here.
  *
- *   node bench/http.ts [--rounds 7] [--duration 3] [--connections 50]
+ *   node bench/http.ts [--rounds 7] [--duration 3] [--connections 50] [--request-log]
+ *
+ * `--request-log` adds a fourth server: the platform at LOG_LEVEL=debug, which
+ * writes one log line per request (to /dev/null), measured in the same
+ * alternating rounds as the platform at its default level.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
@@ -40,16 +44,19 @@ const modernHeaders = {
   'mcp-name': 'calculate'
 }
 
-interface Target { name: string, script: string, headers: Record<string, string> }
+interface Target { name: string, script: string, headers: Record<string, string>, env?: Record<string, string> }
 
 const targets: Target[] = [
   { name: 'bare Fastify route', script: 'bench/servers/bare-fastify.ts', headers: { 'content-type': 'application/json' } },
   { name: 'mcp-platform', script: 'bench/servers/platform.ts', headers: modernHeaders },
   { name: 'official SDK 1.x', script: 'bench/servers/official-sdk.ts', headers: { ...modernHeaders, 'mcp-protocol-version': '2025-11-25' } }
 ]
+if (process.argv.includes('--request-log')) {
+  targets.splice(2, 0, { name: 'mcp-platform, LOG_LEVEL=debug', script: 'bench/servers/platform.ts', headers: modernHeaders, env: { BENCH_LOG_LEVEL: 'debug' } })
+}
 
-async function start (script: string): Promise<{ child: ChildProcess, port: number }> {
-  const child = spawn(process.execPath, ['--conditions=@mcp-platform/source', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
+async function start (script: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess, port: number }> {
+  const child = spawn(process.execPath, ['--conditions=@mcp-platform/source', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } })
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
       const match = /READY (\d+)/.exec(chunk.toString())
@@ -63,7 +70,7 @@ async function start (script: string): Promise<{ child: ChildProcess, port: numb
 interface Running { target: Target, child: ChildProcess, url: string, samples: number[], p99: number[], errors: number }
 
 async function prepare (target: Target): Promise<Running> {
-  const { child, port } = await start(target.script)
+  const { child, port } = await start(target.script, target.env)
   const url = `http://127.0.0.1:${port}/mcp`
   // A first answer proves the server does the real work before it is timed.
   const check = await fetch(url, { method: 'POST', headers: target.headers, body: body(0) })
