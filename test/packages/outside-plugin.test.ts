@@ -5,7 +5,9 @@
  * not on the registry), installed with @sinclair/typebox from the npm
  * registry (cached by `npm ci`); the README's `greeter` as the folder's
  * index.ts; then `mcp-platform --stdio` (an SDK client calls the tool) and
- * `mcp-platform` over HTTP with a fastify.config.ts listing the plugin.
+ * `mcp-platform` over HTTP with a fastify.config.ts listing the plugin; and
+ * a second folder that installs the server and the plugin as packages and
+ * loads the plugin by its package name.
  *
  * Slow (a compile and an npm install): about a minute on a quiet machine.
  */
@@ -39,6 +41,7 @@ function readmeGreeter (): string {
 }
 
 const greeter = join(work, 'greeter')
+const deployment = join(work, 'deployment')
 
 t.before(async () => {
   // The package as `npm pack -w apps/server` makes it, built into a copy (the repository's dist/ may be rebuilt by other tests meanwhile).
@@ -56,6 +59,11 @@ t.before(async () => {
   await npm(greeter, 'pkg', 'set', 'type=module', 'main=index.ts')
   await npm(greeter, 'install', tarball, '@sinclair/typebox')
   writeFileSync(join(greeter, 'index.ts'), readmeGreeter())
+
+  // A deployment folder installing the server and the plugin as packages (the plugin from its folder, as `file:`).
+  mkdirSync(deployment)
+  await npm(deployment, 'init', '-y')
+  await npm(deployment, 'install', tarball, greeter)
 })
 
 t.test('the package as installed: not private, peer dependencies shared, a bin', async (t) => {
@@ -118,4 +126,19 @@ t.test('mcp-platform (HTTP) with a fastify.config.ts in the folder listing the p
   t.equal(response.status, 200)
   t.match(await response.json(), { result: { structuredContent: { message: 'Hey, Ada!' } } })
   child.kill('SIGTERM')
+})
+
+t.test('another folder installs the plugin as a package and loads it by its name', async (t) => {
+  const transport = new StdioClientTransport({
+    command: join(deployment, 'node_modules/.bin/mcp-platform'),
+    args: ['--stdio'],
+    cwd: deployment,
+    env: { PATH, HOME: work, MCP_PLUGINS: 'greeter' },
+    stderr: 'pipe'
+  })
+  const client = new Client({ name: 'by-name', version: '1.0.0' })
+  await client.connect(transport)
+  t.teardown(async () => { await client.close() })
+  const result = await client.callTool({ name: 'greet', arguments: { name: 'Ada' } })
+  t.same(result.structuredContent, { message: 'Hello, Ada!' }, 'the package "greeter" resolved from the folder\'s node_modules')
 })
