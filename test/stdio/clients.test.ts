@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import t, { type Test } from 'tap'
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js'
+import { CallToolResultSchema, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js'
 import { StdioClientTransport as StdioV1 } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { Client as ClientV2 } from '@modelcontextprotocol/client'
 import { StdioClientTransport as StdioV2 } from '@modelcontextprotocol/client/stdio'
@@ -97,4 +98,36 @@ t.test('the Inspector CLI in stdio mode lists and calls the tools', async (t) =>
   await exercise(t, async () => await inspector('--method', 'tools/list'), async (name, toolArgs) => await inspector(
     '--method', 'tools/call', '--tool-name', name, ...Object.entries(toolArgs).flatMap(([key, value]) => ['--tool-arg', `${key}=${String(value)}`])
   ))
+})
+
+/** The conformance fixture's tools (elicitation, progress) on a calculator-only server. */
+const fixtureEnv = { ...env, MCP_CONFIG: 'test/stdio/calculator.config.ts', MCP_PLUGINS: './test/fixtures/conformance' }
+
+t.test('SDK v1: elicitation (a server-to-client request on stdout, answered on stdin) and progress', async (t) => {
+  const transport = new StdioV1({ command, args, env: fixtureEnv, cwd: ROOT, stderr: 'pipe' })
+  const client = new ClientV1({ name: 'sdk-v1-elicit', version: '1.0.0' }, { capabilities: { elicitation: {} } })
+  const asked: string[] = []
+  client.setRequestHandler(ElicitRequestSchema, async (request) => {
+    asked.push(request.params.message)
+    return { action: 'accept', content: { username: 'ada', email: 'ada@example.com' } }
+  })
+  await client.connect(transport)
+  t.teardown(async () => { await client.close() })
+  const elicited = await client.callTool({ name: 'test_elicitation', arguments: { message: 'Who are you?' } })
+  t.same(asked, ['Who are you?'], 'the client was asked')
+  t.match((elicited.content as any)[0].text, /action=accept, content=\{"username":"ada","email":"ada@example.com"\}/)
+  const seen: number[] = []
+  await client.callTool({ name: 'test_tool_with_progress', arguments: {} }, CallToolResultSchema, { onprogress: (p) => { seen.push(p.progress) } })
+  t.same(seen, [0, 50, 100], 'progress notifications on stdout')
+})
+
+t.test('SDK v2, modern era: elicitation as a multi round-trip request over stdio', async (t) => {
+  const transport = new StdioV2({ command, args, env: fixtureEnv, cwd: ROOT, stderr: 'pipe' })
+  const client = new ClientV2({ name: 'sdk-v2-elicit', version: '1.0.0' }, { capabilities: { elicitation: {} }, versionNegotiation: { mode: 'auto' } })
+  client.setRequestHandler('elicitation/create', async () => ({ action: 'accept', content: { username: 'grace', email: 'grace@example.com' } }))
+  await client.connect(transport)
+  t.teardown(async () => { await client.close() })
+  t.equal(client.getNegotiatedProtocolVersion(), MODERN_VERSION)
+  const elicited = await client.callTool({ name: 'test_elicitation', arguments: { message: 'Who are you?' } })
+  t.match((elicited.content as any)[0].text, /action=accept, content=\{"username":"grace","email":"grace@example.com"\}/)
 })
