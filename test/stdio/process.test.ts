@@ -98,6 +98,16 @@ t.test('both eras on one process; closing stdin exits 0; logs only on stderr', a
   t.ok(server.messages.every((message) => message.jsonrpc === '2.0'), 'stdout held only JSON-RPC messages')
 })
 
+t.test('a plugin\'s console.log goes to stderr: stdout stays MCP messages only', async (t) => {
+  const server = launch(t, { MCP_PLUGINS: './test/fixtures/noisy' })
+  server.send(call(1, 'noisy', {}))
+  t.equal((await server.response(1)).result.content[0].text, 'quiet')
+  server.child.stdin!.end()
+  t.equal((await server.exit).code, 0)
+  t.match(server.stderr(), /noisy plugin: registering[\s\S]*noisy plugin: called/, 'both lines on stderr')
+  t.same(server.messages.map((message) => message.id), [1], 'stdout: the one answer, nothing else')
+})
+
 t.test('SIGTERM: the call in flight still answers, then the process exits 0', async (t) => {
   const server = launch(t, { MCP_PLUGINS: './test/fixtures/slow-tool' })
   server.send(call(1, 'sleep', { ms: 1500 }))
