@@ -1,5 +1,5 @@
 /**
- * `npm start`: runs the compiled server (apps/server/dist/main.js), building
+ * `npm start` and `npm run stdio` (arguments pass through): runs the compiled server (apps/server/dist/main.js), building
  * first when a workspace's `dist/` is missing or older than its sources.
  *
  * The workspaces are the references of the root `tsconfig.build.json` (each a
@@ -87,7 +87,8 @@ if (reason !== undefined) {
   }
   process.stderr.write(`Building (${reason}): tsc -b tsconfig.build.json\n`)
   const started = performance.now()
-  const build = spawnSync(process.execPath, [tsc, '-b', BUILD_CONFIG], { cwd: ROOT, stdio: 'inherit' })
+  // tsc's output goes to stderr: under --stdio, stdout is for MCP messages only.
+  const build = spawnSync(process.execPath, [tsc, '-b', BUILD_CONFIG], { cwd: ROOT, stdio: ['ignore', 2, 2] })
   if (build.status !== 0) {
     process.stderr.write(`Build failed (${build.signal ?? `exit code ${build.status}`}); not starting.\n`)
     process.exit(build.status ?? 1)

@@ -4,17 +4,22 @@
  * default) with the calculator plugin and the benchmark's `count` and filler
  * tools. BENCH_MEMORY=1 adds `GET /bench/memory` (a full GC, then
  * process.memoryUsage()) and lifts the per-client session and stream caps so
- * that one load generator can open thousands.
+ * that one load generator can open thousands. BENCH_LOG_LEVEL=debug turns on
+ * the per-request debug line, written to /dev/null as pino writes to a file
+ * (synchronously), to measure what it costs.
  */
 import { writeHeapSnapshot } from 'node:v8'
 import { Type } from '@sinclair/typebox'
+import pino from 'pino'
 import { buildApp } from '../../apps/server/src/app.ts'
 import calculator from '../../plugins/calculator/src/index.ts'
 import { FILLER_TOOLS, PROGRESS_STEPS, ready } from './catalog.ts'
 
 const memory = process.env.BENCH_MEMORY === '1'
+const logLevel = process.env.BENCH_LOG_LEVEL === 'debug' ? 'debug' : 'warn'
+const logStream = logLevel === 'debug' ? pino.destination({ dest: '/dev/null', sync: true }) as unknown as NodeJS.WritableStream : undefined
 const app = await buildApp({
-  logLevel: 'warn',
+  logLevel,
   stateSecret: 'bench',
   ...(memory ? { limits: { maxSessions: 100_000, maxSessionsPerClient: 100_000, maxStreams: 100_000, maxStreamsPerClient: 100_000 } } : {}),
   plugins: [{ plugin: calculator }, {
@@ -42,6 +47,6 @@ const app = await buildApp({
       }
     }
   }]
-})
+}, { logStream })
 await app.listen({ port: 0, host: '127.0.0.1' })
 ready((app.server.address() as { port: number }).port)

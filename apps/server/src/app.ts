@@ -14,6 +14,7 @@ import type { McpPlatformOptions, StateOption } from './platform/options.ts'
 import { mcpPlatform } from './platform/plugin.ts'
 import { lazyChildLogger } from './ops/lazy-child-logger.ts'
 import { tracingConfigured } from './ops/tracing.ts'
+import { logDestination, logFormatFor, type LogFormatSetting } from './ops/log-output.ts'
 import { shedLoad } from './ops/shed-load.ts'
 import { RateLimitedWarning } from './protocol/log-values.ts'
 import { clientErrorHandler } from './transports/http/client-error.ts'
@@ -26,7 +27,7 @@ import { MCP_ERR_PUBLIC_HOSTS, MCP_ERR_UNAUTHENTICATED_PUBLIC_BIND } from './err
 export interface BuildOptions {
   /** Pino options, instead of the ones made from `logLevel`. */
   logger?: FastifyServerOptions['logger']
-  /** Where the default logger writes (tests capture logs with it). */
+  /** Where the default logger writes (default: stdout; `--stdio`: stderr; tests capture logs with it). */
   logStream?: NodeJS.WritableStream
   /** Where relative plugin paths are resolved (default: the working directory). */
   cwd?: string
@@ -46,7 +47,7 @@ export async function buildApp (input: AppConfig = {}, build: BuildOptions = {})
       // Credentials never reach the logs: tokens, API keys (they travel as bearer tokens), WebSocket subprotocol tokens, session ids.
       redact: REDACTED_PATHS,
       serializers: { req: requestForLog },
-      ...(build.logStream !== undefined ? { stream: build.logStream } : {})
+      ...logStreamOption(config.logFormat, build.logStream)
     },
     bodyLimit: config.limits.bodyLimit,
     // Per-request info logs cost more than the MCP work on the hot path; errors and warnings are still logged.
@@ -88,6 +89,13 @@ export async function buildApp (input: AppConfig = {}, build: BuildOptions = {})
   }
   app.log.debug({ tools: [...app.mcpCore.registry.tools.keys()] }, 'registry ready')
   return app
+}
+
+/** The logger's `stream`: pino's own stdout writer for JSON to stdout (the fastest), else the given stream, pretty or not. */
+function logStreamOption (format: LogFormatSetting, stream: NodeJS.WritableStream | undefined): { stream?: NodeJS.WritableStream } {
+  const target = stream ?? process.stdout
+  if (logFormatFor(format, target) === 'json') return stream === undefined ? {} : { stream }
+  return { stream: logDestination(format, target) }
 }
 
 /**

@@ -1,10 +1,15 @@
+#!/usr/bin/env node
 /**
- * `npm start`: read the configuration, build the app, listen, and shut down
- * cleanly on SIGINT/SIGTERM through close-with-grace: calls in flight get the
- * drain period, a second signal exits at once, and a clean drain exits 0.
+ * `mcp-platform` (the package's bin; `npm start`, `npm run stdio`): read the
+ * configuration, then serve it over HTTP (build the app, listen) or, with
+ * `--stdio`, over stdin/stdout (cli/stdio.ts). Both shut down cleanly on
+ * SIGINT/SIGTERM through close-with-grace: calls in flight get the drain
+ * period, a second signal exits at once, and a clean drain exits 0.
  */
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.ts'
+import { HELP, parseArgs } from './cli/args.ts'
+import { runStdio } from './cli/stdio.ts'
 import { loadConfig } from './config/load.ts'
 import { isHostError } from './errors.ts'
 import { listenError } from './ops/startup-errors.ts'
@@ -13,7 +18,18 @@ import { listenError } from './ops/startup-errors.ts'
 const CLOSE_MARGIN_MS = 5000
 
 async function main (): Promise<void> {
+  const command = parseArgs(process.argv.slice(2))
+  if (command.run === 'help') {
+    process.stdout.write(HELP)
+    return
+  }
+  if (command.run === 'error') {
+    process.stderr.write(`mcp-platform: ${command.message}\n\n${HELP}`)
+    process.exitCode = 2
+    return
+  }
   const config = await loadConfig()
+  if (command.run === 'stdio') return await runStdio(config)
 
   const app = await buildApp(config)
   closeWithGrace({ delay: config.limits.shutdownDrainMs + CLOSE_MARGIN_MS, logger: app.log }, async ({ signal, err }) => {

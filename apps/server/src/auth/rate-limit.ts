@@ -9,6 +9,7 @@
 import fastifyRateLimit from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { rateLimited, type ProtocolError } from '../protocol/errors.ts'
+import { RateLimitedWarning } from '../protocol/log-values.ts'
 
 /** A @fastify/rate-limit store class (see its `store` option). */
 export type RateLimitStoreClass = new (options: Record<string, unknown>) => {
@@ -61,17 +62,20 @@ export class MemoryRateLimitStore {
 export async function createLimiters (scope: FastifyInstance, limits: RateLimits): Promise<{ byAddress: Limiter | undefined, byPrincipal: Limiter | undefined }> {
   if (limits.perMinute === 0 && limits.ipPerMinute === 0) return { byAddress: undefined, byPrincipal: undefined }
   await scope.register(fastifyRateLimit, { global: false, store: (limits.store ?? MemoryRateLimitStore) as never })
-  const limiter = (max: number, key: (request: FastifyRequest) => string): Limiter | undefined => {
+  const limiter = (max: number, key: (request: FastifyRequest) => string, per: string): Limiter | undefined => {
     if (max === 0) return undefined
     const check = scope.createRateLimit({ max, timeWindow: MINUTE, keyGenerator: key })
+    // A caller over its limit sends many refused requests: one warning per 10 s tells how many.
+    const refusals = new RateLimitedWarning()
     return async (request) => {
       const status = await check(request)
       if (status.isAllowed || !status.isExceeded) return undefined
+      refusals.warn(request.log, { per, perMinute: max, retryAfterMs: status.ttl }, `request refused: rate limit per ${per} reached (429)`)
       return rateLimited(max, status.ttl)
     }
   }
   return {
-    byAddress: limiter(limits.ipPerMinute, (request) => `ip:${request.ip}`),
-    byPrincipal: limiter(limits.perMinute, (request) => `principal:${request.mcpPrincipal?.id ?? request.ip}`)
+    byAddress: limiter(limits.ipPerMinute, (request) => `ip:${request.ip}`, 'address'),
+    byPrincipal: limiter(limits.perMinute, (request) => `principal:${request.mcpPrincipal?.id ?? request.ip}`, 'principal')
   }
 }

@@ -8,6 +8,7 @@ import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { ValueErrorType } from '@sinclair/typebox/errors'
 import { Value } from '@sinclair/typebox/value'
+import { pluginsFromEnv } from './env-plugins.ts'
 import { ConfigSchema, type AppConfig, type ServerConfig } from './schema.ts'
 import { authProblems } from '../auth/mode.ts'
 import { MCP_ERR_CONFIG_FILE, MCP_ERR_CONFIG_NOT_FOUND, MCP_ERR_INVALID_CONFIG } from '../errors.ts'
@@ -21,6 +22,7 @@ export const ENVIRONMENT: ReadonlyArray<{ name: string, path: string, kind: 'str
   { name: 'PORT', path: 'port', kind: 'integer' },
   { name: 'MCP_PATH', path: 'path', kind: 'string' },
   { name: 'LOG_LEVEL', path: 'logLevel', kind: 'string' },
+  { name: 'LOG_FORMAT', path: 'logFormat', kind: 'string' },
   { name: 'MCP_ALLOWED_ORIGINS', path: 'allowedOrigins', kind: 'list' },
   { name: 'MCP_ALLOWED_HOSTS', path: 'allowedHosts', kind: 'list' },
   { name: 'MCP_JWT_ISSUER', path: 'auth.issuer', kind: 'string' },
@@ -135,10 +137,10 @@ export function applyEnvironment (config: AppConfig, env: NodeJS.ProcessEnv): { 
     setPath(result as Record<string, unknown>, path, value)
     sources.set(path, name)
   }
-  const extra = env.MCP_PLUGINS?.split(',').map((item) => item.trim()).filter((item) => item !== '') ?? []
+  const extra = pluginsFromEnv(env.MCP_PLUGINS)
   if (extra.length > 0) {
     const before = result.plugins?.length ?? 0
-    result.plugins = [...(result.plugins ?? []), ...extra.map((module) => ({ module }))]
+    result.plugins = [...(result.plugins ?? []), ...extra]
     extra.forEach((_, index) => sources.set(`plugins.${before + index}`, 'MCP_PLUGINS'))
   }
   if (env.MCP_STATE_SECRET !== undefined && env.MCP_STATE_SECRET !== '') result.stateSecret = env.MCP_STATE_SECRET

@@ -5,7 +5,7 @@
  * it, in its own encapsulated context, so that a failure names the plugin and
  * its file.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
@@ -72,12 +72,41 @@ function entryFile (spec: string, folder: string): string {
 }
 
 /** The URL to import for a package name, resolved as `import()` from here would; MCP_ERR_PLUGIN_NOT_FOUND if there is none. */
-function resolvePackage (spec: string): string {
+function resolvePackage (spec: string, cwd: string): string {
   try {
     return import.meta.resolve(spec)
   } catch (error) {
-    throw new MCP_ERR_PLUGIN_NOT_FOUND(spec, messageOf(error), { cause: error })
+    const workspace = unlinkedWorkspace(spec, cwd)
+    const detail = workspace !== undefined
+      ? `the workspace ${workspace} is named "${spec}", but npm has not linked it into node_modules yet: run npm install once (or list it by path, { module: './${workspace}' })`
+      : messageOf(error)
+    throw new MCP_ERR_PLUGIN_NOT_FOUND(spec, detail, { cause: error })
   }
+}
+
+/**
+ * A workspace folder of the project in `cwd` whose package is named `spec`:
+ * a plugin just added to the repository, before the `npm install` that links
+ * workspaces, is the common case of a package name that does not resolve.
+ * Only `<folder>/*` workspace patterns are looked at (what this repository uses).
+ */
+function unlinkedWorkspace (spec: string, cwd: string): string | undefined {
+  try {
+    const { workspaces } = JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8')) as { workspaces?: unknown }
+    if (!Array.isArray(workspaces)) return undefined
+    for (const pattern of workspaces) {
+      if (typeof pattern !== 'string' || !pattern.endsWith('/*')) continue
+      const parent = pattern.slice(0, -2)
+      for (const entry of readdirSync(join(cwd, parent), { withFileTypes: true })) {
+        if (!entry.isDirectory()) continue
+        const manifest = join(cwd, parent, entry.name, 'package.json')
+        if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown }).name === spec) return `${parent}/${entry.name}`
+      }
+    }
+  } catch {
+    // No readable package.json or folder: nothing more to say than Node's own message.
+  }
+  return undefined
 }
 
 export async function loadPlugin (entry: PluginEntry, cwd: string): Promise<LoadedPlugin> {
@@ -92,7 +121,7 @@ export async function loadPlugin (entry: PluginEntry, cwd: string): Promise<Load
     if (!existsSync(path)) throw new MCP_ERR_PLUGIN_NOT_FOUND(spec, `${path} does not exist`)
     url = pathToFileURL(statSync(path).isDirectory() ? entryFile(spec, path) : path).href
   } else {
-    url = resolvePackage(spec)
+    url = resolvePackage(spec, cwd)
   }
   const file = url.startsWith('file:') ? fileURLToPath(url) : undefined
   const where = file ?? url

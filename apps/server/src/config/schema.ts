@@ -41,8 +41,8 @@ export const LimitsSchema = Type.Object({
   taskTimeoutMs: Type.Integer({ minimum: 1000, default: 3_600_000, description: 'Time limit of a tool call running as a task (replaces the tool\'s own once it becomes one)' }),
   taskPollIntervalMs: Type.Integer({ minimum: 100, default: 1000, description: 'The pollIntervalMs hint on tasks' }),
   shutdownDrainMs: Type.Integer({ minimum: 0, default: 10_000, description: 'On shutdown, how long in-flight calls may finish' }),
-  wsMaxMessageBytes: Type.Integer({ minimum: 1024, default: 1_048_576, description: 'WebSocket: largest accepted message, in bytes (larger: close 1009)' }),
-  wsMaxInFlight: Type.Integer({ minimum: 1, default: 100, description: 'WebSocket: requests one connection may have in flight; at the cap the server stops reading from it until answers go out' }),
+  wsMaxMessageBytes: Type.Integer({ minimum: 1024, default: 1_048_576, description: 'WebSocket: largest accepted message, in bytes (larger: close 1009); stdio: the longest line' }),
+  wsMaxInFlight: Type.Integer({ minimum: 1, default: 100, description: 'WebSocket and stdio: requests one connection may have in flight; at the cap the server stops reading from it until answers go out' }),
   wsMaxBacklogBytes: Type.Integer({ minimum: 1024, default: 1_048_576, description: 'WebSocket: bytes of requests already read past the in-flight cap that wait their turn; beyond them a request is refused (-32600)' }),
   wsPingIntervalMs: Type.Integer({ minimum: 0, default: 30_000, description: 'WebSocket: interval of server pings; a connection that misses one is closed (0: off)' }),
   wsIdleTimeoutMs: Type.Integer({ minimum: 0, default: 300_000, description: 'WebSocket: close a connection with no message and nothing in flight this long (0: off)' }),
@@ -51,13 +51,16 @@ export const LimitsSchema = Type.Object({
   rateLimitIpPerMinute: Type.Integer({ minimum: 0, default: 1200, description: 'With auth on: MCP requests one remote address may send per minute, counted before the token is checked (0: off)' })
 }, { additionalProperties: false, default: {} })
 
+/** A plugin entry naming a module: what a config file or MCP_PLUGINS (as JSON) may give. */
+export const ModulePluginEntrySchema = Type.Object({
+  /** A package name or a path (relative to the working directory). */
+  module: Type.String({ minLength: 1 }),
+  name: Type.Optional(Type.String()),
+  options: Type.Optional(Type.Record(Type.String(), Type.Unknown()))
+}, { additionalProperties: false })
+
 export const PluginEntrySchema = Type.Union([
-  Type.Object({
-    /** A package name or a path (relative to the working directory). */
-    module: Type.String({ minLength: 1 }),
-    name: Type.Optional(Type.String()),
-    options: Type.Optional(Type.Record(Type.String(), Type.Unknown()))
-  }, { additionalProperties: false }),
+  ModulePluginEntrySchema,
   Type.Object({
     /** An imported plugin function (tests, embedding). */
     plugin: Type.Unknown(),
@@ -71,6 +74,8 @@ export const ConfigSchema = Type.Object({
   port: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
   path: Type.String({ pattern: '^/', default: '/mcp' }),
   logLevel: LogLevel,
+  /** `pretty`: readable lines (pino-pretty); `json`: one JSON object a line; `auto`: pretty when the log stream is a terminal. */
+  logFormat: Type.Union([Type.Literal('auto'), Type.Literal('pretty'), Type.Literal('json')], { default: 'auto' }),
   serverName: Type.String({ minLength: 1, default: 'mcp-platform' }),
   serverVersion: Type.String({ minLength: 1, default: '0.1.0' }),
   instructions: Type.Optional(Type.String()),

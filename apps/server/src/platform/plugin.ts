@@ -15,6 +15,7 @@ import { healthRoutes } from '../ops/health.ts'
 import { readyRoutes } from '../ops/ready.ts'
 import { metricsRoutes, PlatformMetrics } from '../ops/metrics.ts'
 import { explorerRoutes } from '../explorer/plugin.ts'
+import { RequestLog } from '../ops/request-log.ts'
 import type { RequestObserver } from '../protocol/context.ts'
 import { methods } from '../protocol/methods/index.ts'
 import { ProtocolCore } from '../protocol/dispatcher.ts'
@@ -55,6 +56,8 @@ async function platform (app: FastifyInstance, input: McpPlatformOptions): Promi
   if (metrics !== undefined) observers.push(metrics)
   // Loaded only with a tracer: the OpenTelemetry modules stay out of servers without traces.
   if (options.tracer !== undefined) observers.push(new (await import('../ops/tracing.ts')).TracingObserver(options.tracer))
+  // Decided once, at start: below debug the request path has no log call at all (LOG_LEVEL=debug turns it on).
+  if (debugEnabled(app.log)) observers.push(new RequestLog(app.log))
   const core = new ProtocolCore(registry, state, {
     observer: observers.length <= 1 ? observers[0] : { requestEnded: (request) => { for (const o of observers) o.requestEnded(request) } },
     serverInfo: options.serverInfo,
@@ -186,6 +189,12 @@ function claimWebSocket (
     admitMessage,
     streamQuota
   })
+}
+
+/** Pino's own check when the logger is pino; a level name otherwise (an embedder's own logger). */
+function debugEnabled (log: FastifyBaseLogger): boolean {
+  const check = (log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled
+  return typeof check === 'function' ? check.call(log, 'debug') : log.level === 'debug' || log.level === 'trace'
 }
 
 async function stateFrom (options: ResolvedPlatformOptions, log: FastifyBaseLogger): Promise<SharedState> {

@@ -15,7 +15,7 @@ import type { Era } from './versions.ts'
 
 /** What a transport hands the core with each message. */
 export interface TransportContext {
-  readonly transport: 'http' | 'websocket'
+  readonly transport: 'http' | 'websocket' | 'stdio'
   /** The legacy session (HTTP `Mcp-Session-Id`, or the WebSocket connection once initialized). The core sets it on `initialize`. */
   session: Session | undefined
   readonly principal: Principal | undefined

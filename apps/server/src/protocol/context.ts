@@ -37,7 +37,7 @@ export type RequestOutcome = 'ok' | 'error' | 'tool_error' | 'cancelled'
 export interface FinishedRequest {
   method: string
   era: 'modern' | 'legacy'
-  transport: 'http' | 'websocket'
+  transport: 'http' | 'websocket' | 'stdio'
   /** `tools/call`: the tool's name as the client gave it. */
   tool: string | undefined
   outcome: RequestOutcome

@@ -16,7 +16,7 @@ import {
   unsupportedProtocolVersion
 } from './errors.ts'
 import { readInbound, type Inbound } from './inbound.ts'
-import { clip } from './log-values.ts'
+import { clip, sessionRef } from './log-values.ts'
 import { failureFrom, idOf, success, type JsonRpcResponse, type RequestId } from './jsonrpc.ts'
 import { methods, type MethodTable } from './methods/index.ts'
 import { RequestStateSealer } from './request-state.ts'
@@ -69,6 +69,11 @@ export class ProtocolCore implements CoreContext {
     logger: FastifyBaseLogger
   ) {
     const sessions = new Sessions(state.sessions)
+    state.sessions.onEnd((id, reason) => {
+      // Expiry and eviction are the server's doing: a client that comes back with the id gets 404, and the log says why.
+      if (reason === 'expired') logger.info({ session: sessionRef(id) }, 'session expired: idle past its timeout (MCP_SESSION_IDLE_MS)')
+      else if (reason === 'evicted') logger.info({ session: sessionRef(id) }, 'session evicted: its client opened more than MCP_MAX_SESSIONS_PER_CLIENT')
+    })
     const bus = state.events
     this.registry = registry
     this.sessions = sessions

@@ -7,7 +7,7 @@
  *
  * The functions are grouped by who raises them: the JSON-RPC envelope, the
  * 2026-07-28 request envelope, method dispatch, method parameters, handler
- * outcomes, and the transport bindings (HTTP and WebSocket).
+ * outcomes, and the transport bindings (HTTP, WebSocket and stdio).
  */
 export const ErrorCode = {
   ParseError: -32700,
@@ -180,3 +180,8 @@ export const requestFlood = (limit: number, backlogBytes: number) => error(Error
   `Invalid request: too many requests at once on this connection: ${limit} are in flight and ${backlogBytes} bytes of requests already wait; wait for answers before sending more`,
   429, { limit, backlogBytes })
 export const duplicateRequestId = (id: string | number) => invalidMessage(`id ${JSON.stringify(id)} is already used by a request in flight in this session or connection; use a new id for each request`)
+
+// stdio binding.
+
+/** A line longer than the message limit: it is skipped up to its newline. */
+export const lineTooLong = (limit: number) => invalidMessage(`a message (one line) may have at most ${limit} bytes (MCP_WS_MAX_MESSAGE_BYTES); this one was skipped`)

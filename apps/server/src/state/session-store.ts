@@ -29,6 +29,15 @@ export interface SessionRefusal {
   perClient?: boolean
 }
 
+/**
+ * Why a session ended: idle past its timeout, evicted to make room for its
+ * client's newer one, deleted (the client's DELETE, its connection closed),
+ * or the store closed.
+ */
+export type SessionEndReason = 'expired' | 'evicted' | 'deleted' | 'closed'
+
+export type SessionEndListener = (id: string, reason?: SessionEndReason) => void
+
 export interface SessionStore {
   /**
    * Stores a new session. A client at its quota makes room by losing its own
@@ -42,8 +51,11 @@ export interface SessionStore {
   delete (id: string): Promise<boolean>
   /** A held session (an open notification stream or socket) neither expires nor is evicted until released. */
   hold (id: string, held: boolean): Promise<void>
-  /** Called with the id of every session that expires or is deleted (on this instance's store view). */
-  onEnd (listener: (id: string) => void): void
+  /**
+   * Called with the id of every session that expires or is deleted (on this
+   * instance's store view), and why when the store knows it (for the logs).
+   */
+  onEnd (listener: SessionEndListener): void
   close (): Promise<void>
 }
 
@@ -70,7 +82,7 @@ export class MemorySessionStore implements SessionStore {
   readonly #sessions = new Map<string, Entry>()
   /** Session ids by client, in creation order. */
   readonly #byClient = new Map<string, Set<string>>()
-  readonly #listeners: Array<(id: string) => void> = []
+  readonly #listeners: SessionEndListener[] = []
   readonly #options: MemorySessionStoreOptions
   readonly #sweeper: NodeJS.Timeout
 
@@ -89,7 +101,7 @@ export class MemorySessionStore implements SessionStore {
     if (own !== undefined && own.size >= this.#options.maxSessionsPerClient) {
       const victim = this.#leastRecentlyUsedIdle(own)
       if (victim === undefined) return { retryAfterMs: this.#options.unconfirmedIdleMs, perClient: true }
-      this.#end(victim)
+      this.#end(victim, 'evicted')
     }
     if (this.#sessions.size >= this.#options.maxSessions) this.#sweep()
     if (this.#sessions.size >= this.#options.maxSessions) return { retryAfterMs: this.#nextExpiryIn() }
@@ -105,7 +117,7 @@ export class MemorySessionStore implements SessionStore {
     if (entry === undefined) return undefined
     const now = Date.now()
     if (this.#expired(entry, now)) {
-      this.#end(id)
+      this.#end(id, 'expired')
       return undefined
     }
     entry.lastSeen = now
@@ -126,26 +138,26 @@ export class MemorySessionStore implements SessionStore {
   }
 
   async delete (id: string): Promise<boolean> {
-    return this.#end(id)
+    return this.#end(id, 'deleted')
   }
 
-  onEnd (listener: (id: string) => void): void {
+  onEnd (listener: SessionEndListener): void {
     this.#listeners.push(listener)
   }
 
   async close (): Promise<void> {
     clearInterval(this.#sweeper)
-    for (const id of [...this.#sessions.keys()]) this.#end(id)
+    for (const id of [...this.#sessions.keys()]) this.#end(id, 'closed')
   }
 
-  #end (id: string): boolean {
+  #end (id: string, reason: SessionEndReason): boolean {
     const entry = this.#sessions.get(id)
     if (entry === undefined) return false
     this.#sessions.delete(id)
     const ids = this.#byClient.get(entry.data.clientKey)
     ids?.delete(id)
     if (ids?.size === 0) this.#byClient.delete(entry.data.clientKey)
-    for (const listener of this.#listeners) listener(id)
+    for (const listener of this.#listeners) listener(id, reason)
     return true
   }
 
@@ -183,7 +195,7 @@ export class MemorySessionStore implements SessionStore {
   #sweep (): void {
     const now = Date.now()
     for (const [id, entry] of this.#sessions) {
-      if (this.#expired(entry, now)) this.#end(id)
+      if (this.#expired(entry, now)) this.#end(id, 'expired')
     }
   }
 }

@@ -27,7 +27,8 @@ export async function initialize (core: CoreContext, call: Call): Promise<Record
   if (typeof protocolVersion !== 'string') {
     throw invalidParams('initialize needs "protocolVersion" (e.g. "2025-11-25")')
   }
-  if (call.tc.session !== undefined && call.tc.transport === 'websocket') {
+  // A connection (WebSocket, stdio) carries one session: a second initialize on it is an error.
+  if (call.tc.session !== undefined && call.tc.transport !== 'http') {
     throw alreadyInitialized()
   }
   // Answer with the client's version when we speak it, else our newest legacy one (the client decides whether to go on).
@@ -49,8 +50,8 @@ export async function initialize (core: CoreContext, call: Call): Promise<Record
     clientKey: call.tc.clientKey
   }
   let session: Session | SessionRefusal
-  if (call.tc.transport === 'websocket') {
-    // Bound to the socket at once (requests pipelined behind initialize belong to it), then counted.
+  if (call.tc.transport !== 'http') {
+    // Bound to the connection at once (requests pipelined behind initialize belong to it), then counted.
     session = call.tc.session = core.sessions.createBound(data)
     const admitted = await core.sessions.admit(session)
     if (admitted !== true) {

@@ -22,7 +22,10 @@ export async function callTool (core: CoreContext, call: Call): Promise<Record<s
     throw unknownTool(name)
   }
   const missing = missingScopes(tool.scopes, call.tc.principal)
-  if (missing.length > 0) throw insufficientScope(`tool "${name}"`, tool.scopes)
+  if (missing.length > 0) {
+    call.logger.info({ tool: tool.name, missing }, 'tool call refused: the caller lacks a scope the tool needs (403)')
+    throw insufficientScope(`tool "${name}"`, tool.scopes)
+  }
   const asTask = call.era === 'modern' && tool.taskSupport !== 'forbidden' && declaresTasks(call.clientCapabilities)
   if (call.era === 'modern' && tool.taskSupport === 'required' && !asTask) {
     throw missingTasksExtension(`Tool "${name}" runs only as a task: it`)

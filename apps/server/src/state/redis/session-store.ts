@@ -11,7 +11,7 @@
  * Single-node Redis (or a primary with replicas), not Redis Cluster: the
  * scripts touch keys they compute.
  */
-import type { SessionData, SessionRefusal, SessionStore } from '../session-store.ts'
+import type { SessionData, SessionEndListener, SessionRefusal, SessionStore } from '../session-store.ts'
 import { defineScript, type RedisConnections, type Script } from './connection.ts'
 import { CREATE, DELETE, GET, HOLD, SWEEP, UPDATE } from './session-scripts.ts'
 
@@ -38,7 +38,7 @@ export class RedisSessionStore implements SessionStore {
   readonly #redis: RedisConnections
   readonly #options: Required<RedisSessionStoreOptions>
   readonly #channel: string
-  readonly #listeners: Array<(id: string) => void> = []
+  readonly #listeners: SessionEndListener[] = []
   /** Sessions this instance holds: their leases are renewed here. */
   readonly #held = new Set<string>()
   readonly #timers: NodeJS.Timeout[]
@@ -103,7 +103,7 @@ export class RedisSessionStore implements SessionStore {
     await this.#hold([id], held)
   }
 
-  onEnd (listener: (id: string) => void): void {
+  onEnd (listener: SessionEndListener): void {
     this.#listeners.push(listener)
   }
 
