@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url'
 import { ValueErrorType } from '@sinclair/typebox/errors'
 import { Value } from '@sinclair/typebox/value'
 import { ConfigSchema, type AppConfig, type ServerConfig } from './schema.ts'
+import { isolationProblems, pluginsFromEnv } from './plugin-entries.ts'
 import { authProblems } from '../auth/mode.ts'
 import { MCP_ERR_CONFIG_FILE, MCP_ERR_CONFIG_NOT_FOUND, MCP_ERR_INVALID_CONFIG } from '../errors.ts'
 
@@ -70,7 +71,8 @@ export const ENVIRONMENT: ReadonlyArray<{ name: string, path: string, kind: 'str
   { name: 'MCP_WS_IDLE_TIMEOUT_MS', path: 'limits.wsIdleTimeoutMs', kind: 'integer' },
   { name: 'MCP_WS_MAX_BUFFERED_BYTES', path: 'limits.wsMaxBufferedBytes', kind: 'integer' },
   { name: 'MCP_RATE_LIMIT_PER_MINUTE', path: 'limits.rateLimitPerMinute', kind: 'integer' },
-  { name: 'MCP_RATE_LIMIT_IP_PER_MINUTE', path: 'limits.rateLimitIpPerMinute', kind: 'integer' }
+  { name: 'MCP_RATE_LIMIT_IP_PER_MINUTE', path: 'limits.rateLimitIpPerMinute', kind: 'integer' },
+  { name: 'MCP_TOOL_QUEUE_MAX', path: 'limits.toolQueueMax', kind: 'integer' }
 ]
 
 /** The validated configuration, with the secrets that come only from the environment. */
@@ -132,10 +134,10 @@ export function applyEnvironment (config: AppConfig, env: NodeJS.ProcessEnv): { 
     setPath(result as Record<string, unknown>, path, value)
     sources.set(path, name)
   }
-  const extra = env.MCP_PLUGINS?.split(',').map((item) => item.trim()).filter((item) => item !== '') ?? []
+  const extra = pluginsFromEnv(env.MCP_PLUGINS)
   if (extra.length > 0) {
     const before = result.plugins?.length ?? 0
-    result.plugins = [...(result.plugins ?? []), ...extra.map((module) => ({ module }))]
+    result.plugins = [...(result.plugins ?? []), ...extra]
     extra.forEach((_, index) => sources.set(`plugins.${before + index}`, 'MCP_PLUGINS'))
   }
   if (env.MCP_STATE_SECRET !== undefined && env.MCP_STATE_SECRET !== '') result.stateSecret = env.MCP_STATE_SECRET
@@ -174,10 +176,13 @@ export function normalizeConfig (input: AppConfig, sources = new Map<string, str
   for (const [index, entry] of plugins.entries()) {
     const valid = entry !== null && typeof entry === 'object' &&
       ('plugin' in entry ? typeof entry.plugin === 'function' : typeof (entry as { module?: unknown }).module === 'string')
+    const source = sourceOf(sources, `plugins.${index}`)
+    const at = `  - plugins.${index}${source !== undefined ? ` (from ${source})` : ''}`
     if (!valid) {
-      const source = sourceOf(sources, `plugins.${index}`)
-      problems.push(`  - plugins.${index}${source !== undefined ? ` (from ${source})` : ''}: must be { module: "<package or path>" } or { plugin: <Fastify plugin function> }, got ${JSON.stringify(entry)}`)
+      problems.push(`${at}: must be { module: "<package or path>" } or { plugin: <Fastify plugin function> }, got ${JSON.stringify(entry)}`)
+      continue
     }
+    problems.push(...isolationProblems(entry, at))
   }
   if (jwtSecret !== undefined && jwtSecret.length < 32) {
     problems.push('  - MCP_JWT_SECRET: must be at least 32 characters (an HS256 key)')

@@ -29,6 +29,8 @@ export interface RegisteredTool {
   readonly validateInput: Validator
   readonly validateOutput: Validator | undefined
   readonly timeoutMs: number | undefined
+  /** Calls of this tool that run at once; more wait (bounded by limits.toolQueueMax). Undefined: no cap. */
+  readonly concurrency: number | undefined
   /** Truncate text past the result budget rather than fail the call. */
   readonly truncateOversized: boolean
   readonly taskSupport: 'forbidden' | 'optional' | 'required'
@@ -98,9 +100,9 @@ export class Registry {
   #listeners: RegistryEvents[] = []
 
   /** The object a plugin sees as `app.mcp`: registrations are attributed to `owner`. */
-  scoped (owner: string): McpRegistry {
+  scoped (owner: string, defaults: { concurrency?: number } = {}): McpRegistry {
     return {
-      tool: (definition) => this.addTool(owner, definition as unknown as ToolDefinition<TSchema, TSchema | undefined>),
+      tool: (definition) => this.addTool(owner, definition as unknown as ToolDefinition<TSchema, TSchema | undefined>, defaults),
       resource: (definition) => this.addResource(owner, definition),
       resourceTemplate: (definition) => this.addTemplate(owner, definition as ResourceTemplateDefinition),
       prompt: (definition) => this.addPrompt(owner, definition as unknown as PromptDefinition),
@@ -171,7 +173,7 @@ export class Registry {
     if (existing !== undefined) throw new Duplicate(key, existing.owner, owner)
   }
 
-  addTool (owner: string, definition: ToolDefinition<TSchema, TSchema | undefined>): Registration {
+  addTool (owner: string, definition: ToolDefinition<TSchema, TSchema | undefined>, defaults: { concurrency?: number } = {}): Registration {
     const { name } = definition
     const what = `Tool "${name}" (plugin "${owner}")`
     if (typeof name !== 'string' || !TOOL_NAME.test(name)) throw new MCP_ERR_INVALID_TOOL_NAME(JSON.stringify(name), owner)
@@ -185,9 +187,14 @@ export class Registry {
     if (taskSupport !== 'forbidden' && taskSupport !== 'optional' && taskSupport !== 'required') {
       throw new MCP_ERR_INVALID_SCHEMA(`${what} taskSupport`, 'taskSupport must be "forbidden", "optional" or "required"')
     }
+    const concurrency = definition.concurrency ?? defaults.concurrency
+    if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) {
+      throw new MCP_ERR_INVALID_SCHEMA(`${what} concurrency`, `concurrency must be an integer of at least 1 (calls of the tool at once), got ${JSON.stringify(concurrency)}`)
+    }
     const tool: RegisteredTool = {
       name,
       owner,
+      concurrency,
       taskSupport,
       scopes: requiredScopes(definition.scopes, `Tool "${name}"`, owner),
       listing: compact({

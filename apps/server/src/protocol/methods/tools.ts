@@ -9,6 +9,7 @@ import { insufficientScope, invalidParams, invalidToolResult, missingTasksExtens
 import { cutText, jsonSize } from '../result-size.ts'
 import { formatMs, HandlerAborted, HandlerTimeout, runHandler, type HandlerOutcome } from '../run-handler.ts'
 import { declaresTasks, wireTask } from '../tasks/manager.ts'
+import { gateOf } from '../concurrency.ts'
 
 const NO_ARGUMENTS: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>
 
@@ -36,7 +37,17 @@ export async function callTool (core: CoreContext, call: Call): Promise<Record<s
     return errorResult(`Invalid arguments for tool "${name}": ${tool.validateInput.problems()}`)
   }
 
+  const gate = gateOf(tool, core.options.budgets.toolQueueMax ?? 100)
+  if (gate !== undefined) {
+    const refused = await gate.enter(call, tool, tool.timeoutMs ?? core.options.handlerTimeoutMs)
+    if (refused !== undefined) return errorResult(refused)
+  }
   const running = runHandler(core, call, tool, name, args as never, tool.handler)
+  if (gate !== undefined) {
+    // The slot frees when the call is answered (a handler abandoned after its time limit no longer counts).
+    const leave = () => { gate.leave() }
+    running.then(leave, leave)
+  }
   if (asTask) {
     const afterMs = tool.taskSupport === 'required' ? 0 : core.tasks.settings.afterMs
     if (await stillRunningAfter(running, afterMs, call)) {

@@ -1,0 +1,63 @@
+/** The settings of an isolated plugin, resolved from its plugin entry and the host's limits. */
+import type { FastifyBaseLogger } from 'fastify'
+
+export interface IsolationLimits {
+  /** Heap limit of each worker / of the child process, in MiB. */
+  memoryMb: number
+  /** CPU time one call may use (worker), or the longest the child's event loop may stay blocked (process), in ms. */
+  cpuMs: number
+  /** Worker: workers in the pool (one call each at a time). Process: calls the child runs at once. */
+  concurrency: number
+}
+
+export interface Permissions {
+  /** Paths the child may read besides its own code (the plugin's package and the node_modules it resolves from). */
+  fsRead?: string[]
+  fsWrite?: string[]
+  /** Host names the child may connect to (TCP, TLS, HTTP, fetch, UDP). */
+  net?: string[]
+  childProcess?: boolean
+  worker?: boolean
+  addons?: boolean
+}
+
+export interface BackendOptions {
+  name: string
+  url: string
+  /** The plugin's file, for the default read grant (process mode). */
+  file: string | undefined
+  options: Record<string, unknown>
+  limits: IsolationLimits
+  /** Calls that may wait for a free worker (or a restarting process) before new ones are refused. */
+  queueMax: number
+  permissions: Permissions
+  log: FastifyBaseLogger
+}
+
+export const DEFAULT_LIMITS = {
+  worker: { memoryMb: 256, cpuMs: 10_000, concurrency: 2 },
+  process: { memoryMb: 256, cpuMs: 10_000, concurrency: 16 }
+} as const satisfies Record<string, IsolationLimits>
+
+/** A timed-out or cancelled call that has not ended this long after its signal aborted has its worker stopped. */
+export const ABANDON_GRACE_MS = 200
+
+/**
+ * The host's environment without its own secrets: an isolated plugin gets
+ * what plugins read (DATABASE_URL, WEATHER_API_URL...), not the keys that sign
+ * the host's state and tokens.
+ */
+export function guestEnv (env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && !HOST_SECRETS.has(key)) out[key] = value
+  }
+  return out
+}
+
+const HOST_SECRETS = new Set(['MCP_STATE_SECRET', 'MCP_JWT_SECRET', 'REDIS_URL', 'MCP_API_KEYS_FILE'])
+
+/** The entry file next to this one, as .ts from sources or .js when compiled. */
+export function entryUrl (base: string, name: string): URL {
+  return new URL(`./${name}${base.endsWith('.ts') ? '.ts' : '.js'}`, base)
+}
