@@ -108,7 +108,12 @@ export class Channel {
         const entry = this.#take(message.id)
         if (entry === undefined) return true
         const { error } = message
-        entry.reject(error.toolError === true ? new ToolError(error.message, { details: error.details }) : new Error(error.message))
+        if (error.denied === true) {
+          this.#log.warn({ call: describeCall(entry.request), problem: error.message }, 'isolated plugin was denied by its sandbox')
+          entry.reject(new IsolationError(`${describeCall(entry.request)} ${error.message}`))
+        } else {
+          entry.reject(error.toolError === true ? new ToolError(error.message, { details: error.details }) : new Error(error.message))
+        }
         return true
       }
       case 'progress': this.pending.get(message.id)?.ctx?.progress(message.progress, message.total, message.message); return true

@@ -84,6 +84,10 @@ function plain (value: object): Record<string, unknown> {
 }
 
 export function serializeError (error: unknown): SerializedError {
+  if (error instanceof Error && (error as { code?: unknown }).code === 'ERR_ACCESS_DENIED') {
+    // The permission model (or the network guard) refused: the caller reads what, the host logs it.
+    return { message: `was refused by its plugin's sandbox: ${error.message}`, denied: true }
+  }
   if (error instanceof ToolError || (error instanceof Error && error.name === 'ToolError')) {
     return { message: error.message, toolError: true, details: safeClone((error as ToolError).details) }
   }

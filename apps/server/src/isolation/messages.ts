@@ -55,6 +55,8 @@ export interface SerializedError {
   message: string
   /** A ToolError: its message is meant for the caller. */
   toolError?: boolean
+  /** Refused by the process sandbox (permission model or network guard). */
+  denied?: boolean
   details?: unknown
 }
 

@@ -43,6 +43,7 @@ export class ProcessHost {
   #failures = 0
   #startedAt = 0
   #stderr = ''
+  #stderrLines = 0
   /** Why the host killed the child, for the calls in flight. */
   #killReason: { reason: string, stopNote: string } | undefined
   #uncaught: string | undefined
@@ -142,6 +143,7 @@ export class ProcessHost {
     const { name, url, options, permissions, log } = this.#options
     this.#ready = false
     this.#stderr = ''
+    this.#stderrLines = 0
     this.#killReason = undefined
     this.#uncaught = undefined
     this.#unanswered.clear()
@@ -164,7 +166,11 @@ export class ProcessHost {
     child.stderr?.on('data', (chunk: string) => {
       // The tail says why a child died (V8 prints "heap out of memory" there); lines are logged for operators.
       this.#stderr = (this.#stderr + chunk).slice(-4096)
-      for (const line of chunk.split('\n')) if (line.trim() !== '') log.warn({ plugin: name, stderr: line.slice(0, 1000) }, 'isolated plugin process wrote to stderr')
+      // At most a few lines per process: a V8 crash prints dozens, and a noisy plugin must not flood the host's log.
+      for (const line of chunk.split('\n')) {
+        if (line.trim() === '' || this.#stderrLines++ >= 10) continue
+        log.warn({ plugin: name, stderr: line.slice(0, 1000) }, this.#stderrLines === 10 ? 'isolated plugin process wrote to stderr (further lines not logged)' : 'isolated plugin process wrote to stderr')
+      }
     })
     child.on('message', (message: GuestMessage) => {
       if (channel.receive(message)) return

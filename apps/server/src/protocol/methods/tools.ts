@@ -161,8 +161,8 @@ function failedResult (call: Call, tool: RegisteredTool, error: unknown): Record
   if (error instanceof ProtocolError) throw error
   if (error instanceof ToolError) return errorResult(error.message, error.details)
   if (error instanceof HandlerTimeout) {
-    call.logger.warn({ tool: tool.name, timeoutMs: error.ms }, 'tool timed out')
-    return errorResult(`Tool "${tool.name}" timed out after ${formatMs(error.ms)} and was stopped`)
+    call.logger.warn({ tool: tool.name, timeoutMs: error.ms, outcome: error.outcome }, 'tool timed out')
+    return errorResult(`Tool "${tool.name}" timed out after ${formatMs(error.ms)} and ${error.outcome}`)
   }
   if (error instanceof HandlerAborted || call.aborted) {
     return errorResult(`Tool "${tool.name}" was cancelled (${call.abortReason ?? 'aborted'})`)
