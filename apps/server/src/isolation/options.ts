@@ -43,7 +43,7 @@ export const DEFAULT_LIMITS = {
 export const ABANDON_GRACE_MS = 200
 
 /**
- * The host's environment without its own secrets: an isolated plugin gets
+ * The host's environment without its own secrets (and its NODE_OPTIONS): an isolated plugin gets
  * what plugins read (DATABASE_URL, WEATHER_API_URL...), not the keys that sign
  * the host's state and tokens.
  */
@@ -55,9 +55,20 @@ export function guestEnv (env: NodeJS.ProcessEnv = process.env): Record<string, 
   return out
 }
 
-const HOST_SECRETS = new Set(['MCP_STATE_SECRET', 'MCP_JWT_SECRET', 'REDIS_URL', 'MCP_API_KEYS_FILE'])
+// NODE_OPTIONS too: the child's Node flags are chosen (inheritedExecArgv), not inherited wholesale.
+const HOST_SECRETS = new Set(['MCP_STATE_SECRET', 'MCP_JWT_SECRET', 'REDIS_URL', 'MCP_API_KEYS_FILE', 'NODE_OPTIONS'])
 
 /** The entry file next to this one, as .ts from sources or .js when compiled. */
 export function entryUrl (base: string, name: string): URL {
   return new URL(`./${name}${base.endsWith('.ts') ? '.ts' : '.js'}`, base)
+}
+
+/**
+ * The host's Node flags an isolated plugin keeps: its export conditions (so
+ * workspace packages resolve as they do in the host). Others stay out: a test
+ * runner's or profiler's `--import` hooks have no business in a plugin's
+ * sandbox, and some of them wait for things a worker never sends.
+ */
+export function inheritedExecArgv (): string[] {
+  return [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].filter((arg) => arg.startsWith('--conditions='))
 }

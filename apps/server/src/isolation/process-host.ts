@@ -19,7 +19,7 @@ import { dirname, join, parse } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Channel, describeCall, IsolationError, type CallRequest } from './channel.ts'
 import type { GuestMessage, Registrations } from './messages.ts'
-import { entryUrl, guestEnv, type BackendOptions } from './options.ts'
+import { entryUrl, guestEnv, inheritedExecArgv, type BackendOptions } from './options.ts'
 import type { RequestContext } from '../registry/types.ts'
 
 const ENTRY = fileURLToPath(entryUrl(import.meta.url, 'process-entry'))
@@ -70,7 +70,7 @@ export class ProcessHost {
     // Symlinked workspaces resolve to their real path, which must be readable too.
     for (const path of [...reads]) { try { reads.add(realpathSync(path)) } catch {} }
     const args = [
-      ...process.execArgv.filter((arg) => arg.startsWith('--conditions=')),
+      ...inheritedExecArgv(),
       '--permission',
       ...[...reads].map((path) => `--allow-fs-read=${path}`),
       ...(permissions.fsWrite ?? []).map((path) => `--allow-fs-write=${path}`),
@@ -133,7 +133,8 @@ export class ProcessHost {
 
   #drain (): void {
     const channel = this.#channel
-    while (this.#ready && channel !== undefined && channel.size < this.#options.limits.concurrency && this.#queue.length > 0) {
+    if (!this.#ready || channel === undefined) return
+    for (let room = this.#options.limits.concurrency - channel.size; room > 0 && this.#queue.length > 0; room--) {
       const next = this.#queue.shift() as Queued
       this.#run(channel, next.request, next.ctx).then(next.resolve, next.reject)
     }
@@ -205,7 +206,7 @@ export class ProcessHost {
       const reason = this.#exitReason(code, signal)
       channel.failAll(reason.reason, reason.stopNote)
       if (this.#failedToStart !== undefined) {
-        this.#failedToStart(`its process exited (${signal ?? `code ${code}`}) before the plugin registered${this.#stderr === '' ? '' : `: ${this.#stderr.trim().split('\n').slice(-3).join(' | ')}`}`)
+        this.#failedToStart(`its process exited (${signal ?? `code ${code}`}) before the plugin registered${this.#stderr === '' ? '' : `: ${stderrSummary(this.#stderr)}`}`)
         this.#failedToStart = undefined
         this.#closed = true
       }
@@ -242,7 +243,10 @@ export class ProcessHost {
       const child = this.#child
       if (child === undefined || !child.connected || (this.#channel?.size ?? 0) === 0) { this.#stopHeartbeat(); return }
       const now = Date.now()
-      for (const sentAt of this.#unanswered.values()) {
+      // Pings are answered in order: the oldest unanswered one says how long the child has been stuck.
+      const oldest = this.#unanswered.values().next()
+      if (oldest.done !== true) {
+        const sentAt = oldest.value
         if (now - sentAt > cpuMs) {
           this.#killReason = {
             reason: `was stopped: its plugin's process did not respond for over ${cpuMs} ms (limits.cpuMs; a handler is blocking its event loop), so it was killed and is being restarted`,
@@ -252,7 +256,6 @@ export class ProcessHost {
           child.kill('SIGKILL')
           return
         }
-        break
       }
       const n = ++this.#ping
       this.#unanswered.set(n, now)
@@ -284,4 +287,11 @@ function nodeModulesAbove (dir: string): string[] {
     if (at === parse(at).root) break
   }
   return found
+}
+
+/** The lines of a dead child's stderr that say why: the error lines, else the last ones. */
+function stderrSummary (stderr: string): string {
+  const lines = stderr.split('\n').map((line) => line.trim()).filter((line) => line !== '' && line !== '}' && !line.startsWith('Node.js v'))
+  const errors = lines.filter((line) => /error|denied|restricted/i.test(line))
+  return (errors.length > 0 ? errors : lines).slice(-3).join(' | ')
 }

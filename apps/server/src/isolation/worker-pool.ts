@@ -14,7 +14,7 @@ import type { EventLoopUtilization } from 'node:perf_hooks'
 import { Worker } from 'node:worker_threads'
 import { Channel, describeCall, IsolationError, type CallRequest } from './channel.ts'
 import type { GuestMessage, Registrations } from './messages.ts'
-import { ABANDON_GRACE_MS, entryUrl, guestEnv, type BackendOptions } from './options.ts'
+import { ABANDON_GRACE_MS, entryUrl, guestEnv, inheritedExecArgv, type BackendOptions } from './options.ts'
 import type { RequestContext } from '../registry/types.ts'
 
 interface Slot {
@@ -118,6 +118,7 @@ export class WorkerPool {
     const { name, url, options, limits, log } = this.#options
     const worker = new Worker(ENTRY, {
       env: guestEnv(),
+      execArgv: inheritedExecArgv(),
       resourceLimits: { maxOldGenerationSizeMb: limits.memoryMb },
       // The plugin's console output goes where the host's does.
       stdout: false,
