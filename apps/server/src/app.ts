@@ -75,7 +75,7 @@ export async function buildApp (input: AppConfig = {}, build: BuildOptions = {})
   const cwd = build.cwd ?? process.cwd()
   for (const entry of config.plugins) {
     // Each tool plugin runs in its own encapsulated context; a failure names the plugin and its file.
-    if ('module' in entry && entry.isolate !== undefined) registerIsolatedPlugin(app, entry as IsolatedEntry, cwd, config.limits.toolQueueMax)
+    if ('module' in entry && entry.isolate !== undefined) registerIsolatedPlugin(app, entry as IsolatedEntry, cwd, config.limits)
     else registerToolPlugin(app, await loadPlugin(entry, cwd))
   }
 

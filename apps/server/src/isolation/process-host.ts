@@ -111,6 +111,11 @@ export class ProcessHost {
     })
   }
 
+  /** Calls running or waiting. */
+  get inFlight (): number {
+    return (this.#channel?.size ?? 0) + this.#queue.length
+  }
+
   async close (): Promise<void> {
     this.#closed = true
     this.#stopHeartbeat()

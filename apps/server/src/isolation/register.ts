@@ -26,12 +26,15 @@ export interface IsolatedPluginSpec {
   limits?: Partial<IsolationLimits>
   permissions?: Permissions
   queueMax: number
+  /** On close, how long calls in flight may finish before the workers or the process are stopped (limits.shutdownDrainMs). */
+  drainMs?: number
 }
 
 interface Backend {
   start (): Promise<Registrations>
   call (request: CallRequest, ctx: RequestContext | undefined): Promise<unknown>
   close (): Promise<void>
+  readonly inFlight: number
   onNotify: (uri: string) => void
 }
 
@@ -49,7 +52,12 @@ export async function startIsolatedPlugin (app: FastifyInstance, spec: IsolatedP
     log: app.log.child({ isolate: spec.isolate })
   }
   const backend: Backend = spec.isolate === 'worker' ? new WorkerPool(options) : new ProcessHost(options)
-  app.addHook('onClose', async () => { await backend.close() })
+  // Closing hooks run in reverse order, so this one runs before the platform's drain: it waits for the calls in flight itself.
+  app.addHook('onClose', async () => {
+    const until = Date.now() + (spec.drainMs ?? 0)
+    while (backend.inFlight > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20))
+    await backend.close()
+  })
   backend.onNotify = (uri) => { app.mcp.notifyResourceUpdated(uri) }
   const registrations = await backend.start()
   registerForwarders(app.mcp, registrations, backend)
@@ -103,14 +111,14 @@ function completers (backend: Backend, owner: string, names: string[]): Record<s
  * encapsulated context, attributed to the plugin, a start failure naming it
  * and its file (MCP_ERR_PLUGIN_REGISTER).
  */
-export function registerIsolatedPlugin (app: FastifyInstance, entry: IsolatedEntry, cwd: string, queueMax: number): void {
+export function registerIsolatedPlugin (app: FastifyInstance, entry: IsolatedEntry, cwd: string, limits: { toolQueueMax: number, shutdownDrainMs: number }): void {
   const name = entry.name ?? entry.module
   const { url, file } = resolvePlugin(entry.module, cwd)
   const wrapper = async function (instance: FastifyInstance) {
     (instance as unknown as Record<symbol, string>)[kPluginOwner] = name
     try {
       await startIsolatedPlugin(instance, {
-        name, url, file, isolate: entry.isolate, options: entry.options ?? {}, limits: entry.limits, permissions: entry.permissions, queueMax
+        name, url, file, isolate: entry.isolate, options: entry.options ?? {}, limits: entry.limits, permissions: entry.permissions, queueMax: limits.toolQueueMax, drainMs: limits.shutdownDrainMs
       })
     } catch (error) {
       if (isHostError(error)) throw error

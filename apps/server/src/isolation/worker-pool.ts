@@ -79,6 +79,13 @@ export class WorkerPool {
     })
   }
 
+  /** Calls running or waiting. */
+  get inFlight (): number {
+    let running = 0
+    for (const slot of this.#slots) running += slot.channel.size
+    return running + this.#queue.length
+  }
+
   async close (): Promise<void> {
     this.#closed = true
     if (this.#watchdog !== undefined) clearInterval(this.#watchdog)
