@@ -39,7 +39,7 @@ export function isolationProblems (entry: PluginEntry, at: string): string[] {
   const problems = [...Value.Errors(PluginIsolationSchema, { isolate, limits, permissions })].map((error) => {
     const path = error.path.slice(1).replaceAll('/', '.')
     const message = path === 'isolate' ? 'must be "worker" or "process"' : error.message
-    return `${at}: ${path} ${message}, got ${JSON.stringify(error.value)}`
+    return `${at}: ${path}: ${message}, got ${JSON.stringify(error.value)}`
   })
   const unenforced = Object.keys((limits ?? {}) as object).filter((key) => key !== 'concurrency')
   if (problems.length === 0 && isolate === undefined && unenforced.length > 0) {
