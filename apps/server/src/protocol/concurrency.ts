@@ -7,6 +7,7 @@
  */
 import type { RegisteredTool } from '../registry/registry.ts'
 import type { Call } from './call.ts'
+import { RateLimitedWarning } from './log-values.ts'
 import { formatMs } from './run-handler.ts'
 
 interface Waiter { admit (): void }
@@ -16,6 +17,7 @@ export class ToolGate {
   readonly queueMax: number
   running = 0
   readonly #waiting: Waiter[] = []
+  readonly #refusals = new RateLimitedWarning()
 
   constructor (cap: number, queueMax: number) {
     this.cap = cap
@@ -31,6 +33,7 @@ export class ToolGate {
       return undefined
     }
     if (this.#waiting.length >= this.queueMax) {
+      this.#refusals.warn(call.logger, { tool: tool.name, cap: this.cap, waiting: this.#waiting.length }, 'tool call refused: the tool is at its concurrency cap and its queue is full')
       return `Tool "${tool.name}" is busy: ${this.running} calls are running (its concurrency cap is ${this.cap}) and ${this.#waiting.length} are waiting ` +
         '(the most limits.toolQueueMax allows): try again shortly'
     }
