@@ -137,6 +137,8 @@ for (const isolate of ['worker', 'process'] as const) {
       await echo(`after ${name}`)
     }
 
+    const honored = await callTool('honor_signal')
+    t.equal(honored.content[0].text, 'Tool "honor_signal" timed out after 300 ms and was stopped', 'ctx.signal crosses: the handler ended when it aborted')
     const ignored = await callTool('ignore_signal', { ms: 3000 })
     t.match(ignored.content[0].text, isolate === 'worker'
       ? /^Tool "ignore_signal" timed out after 300 ms and was stopped: it ignored ctx\.signal, so its worker was terminated$/
