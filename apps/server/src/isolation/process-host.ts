@@ -15,7 +15,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import { existsSync, realpathSync } from 'node:fs'
-import { dirname, join, parse } from 'node:path'
+import { dirname, join, parse, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Channel, describeCall, IsolationError, type CallRequest } from './channel.ts'
 import type { GuestMessage, Registrations } from './messages.ts'
@@ -66,14 +66,15 @@ export class ProcessHost {
       reads.add(root)
       for (const dir of nodeModulesAbove(root)) reads.add(dir)
     }
-    for (const path of permissions.fsRead ?? []) reads.add(path)
+    // Relative grants are relative to the server's working directory, as plugin paths are.
+    for (const path of permissions.fsRead ?? []) reads.add(resolve(path))
     // Symlinked workspaces resolve to their real path, which must be readable too.
     for (const path of [...reads]) { try { reads.add(realpathSync(path)) } catch {} }
     const args = [
       ...inheritedExecArgv(),
       '--permission',
       ...[...reads].map((path) => `--allow-fs-read=${path}`),
-      ...(permissions.fsWrite ?? []).map((path) => `--allow-fs-write=${path}`),
+      ...(permissions.fsWrite ?? []).map((path) => `--allow-fs-write=${resolve(path)}`),
       `--max-old-space-size=${limits.memoryMb}`
     ]
     if (permissions.childProcess === true) args.push('--allow-child-process')
