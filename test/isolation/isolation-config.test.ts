@@ -68,3 +68,15 @@ t.test('a default plugin loads isolated unchanged: calculate in a worker', async
   t.same(JSON.parse(answer.body).result.structuredContent, { result: 14 })
   t.same(app.mcpCore.registry.tools.get('calculate')?.listing.outputSchema, { type: 'object', properties: { result: { type: 'number', description: 'The value of the expression' } }, required: ['result'] }, 'its schemas crossed as plain JSON Schema')
 })
+
+t.test('an embedder registers an isolated plugin next to its own routes', async (t) => {
+  const { default: Fastify } = await import('fastify')
+  const { isolatedPlugin, mcpPlatform } = await import('../../apps/server/src/index.ts')
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(mcpPlatform, { stateSecret: 'embedder-secret-embedder-secret!', serverInfo: { name: 'embedded', version: '1.0.0' } })
+  await app.register(isolatedPlugin, { module: '@mcp-platform/calculator', isolate: 'worker', cwd: ROOT, limits: { concurrency: 1 } })
+  await app.ready()
+  t.same([...app.mcpCore.registry.tools.keys()], ['calculate'])
+  t.equal(app.mcpCore.registry.tools.get('calculate')?.owner, '@mcp-platform/calculator', 'attributed to the plugin')
+})

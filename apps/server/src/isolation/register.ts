@@ -130,3 +130,40 @@ export function registerIsolatedPlugin (app: FastifyInstance, entry: IsolatedEnt
 }
 
 export type IsolatedEntry = Extract<PluginEntry, { module: string }> & { isolate: 'worker' | 'process' }
+
+export interface IsolatedPluginOptions {
+  /** A package name or a path (relative to `cwd`). */
+  module: string
+  isolate: 'worker' | 'process'
+  name?: string
+  options?: Record<string, unknown>
+  limits?: Partial<IsolationLimits>
+  permissions?: Permissions
+  /** Where a relative `module` is resolved (default: the working directory). */
+  cwd?: string
+  /** Calls that may wait for a worker or the process (default 100). */
+  toolQueueMax?: number
+  /** On close, how long calls in flight may finish (default 10 s). */
+  drainMs?: number
+}
+
+/**
+ * For an embedder: `app.register(isolatedPlugin, { module, isolate, limits })`
+ * after `mcpPlatform`, as a `{ module, isolate }` entry of `buildApp` loads it.
+ */
+export async function isolatedPlugin (app: FastifyInstance, opts: IsolatedPluginOptions): Promise<void> {
+  const name = opts.name ?? opts.module
+  const { url, file } = resolvePlugin(opts.module, opts.cwd ?? process.cwd())
+  ;(app as unknown as Record<symbol, string>)[kPluginOwner] = name
+  await startIsolatedPlugin(app, {
+    name,
+    url,
+    file,
+    isolate: opts.isolate,
+    options: opts.options ?? {},
+    limits: opts.limits,
+    permissions: opts.permissions,
+    queueMax: opts.toolQueueMax ?? 100,
+    drainMs: opts.drainMs ?? 10_000
+  })
+}
