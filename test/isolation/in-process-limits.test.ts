@@ -109,7 +109,7 @@ t.test('a waiting call gives up at its time limit; limits.concurrency of the plu
   const app = await buildTestApp(t, { plugins: [{ plugin: held, limits: { concurrency: 1 } }] })
   t.equal(app.mcpCore.registry.tools.get('held')?.concurrency, 1, 'the entry\'s cap applies to the tool')
   const client = createInjectClient(app)
-  // The first call holds the slot until it is abandoned (300 ms + the 500 ms grace); the second's wait ends first.
+  // The first call holds the slot until it is abandoned (300 ms + the 1 s grace); the second's wait ends first.
   const first = client.callTool('held')
   const second = await client.callTool('held')
   t.equal(second.content[0].text, 'Tool "held" waited 300 ms (its time limit) for a free slot and did not run: its 1 concurrent calls (its concurrency cap) were all busy')

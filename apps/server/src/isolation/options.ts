@@ -40,7 +40,8 @@ export const DEFAULT_LIMITS = {
 } as const satisfies Record<string, IsolationLimits>
 
 /** A timed-out or cancelled call that has not ended this long after its signal aborted has its worker stopped. */
-export const ABANDON_GRACE_MS = 200
+// Shorter than the host's STOP_GRACE_MS (1 s), so a worker stopped for ignoring its signal is reported as stopped, not abandoned.
+export const ABANDON_GRACE_MS = 500
 
 /**
  * The host's environment without its own secrets (and its NODE_OPTIONS): an isolated plugin gets

@@ -36,7 +36,7 @@ export class HandlerTimeout extends Error {
 }
 
 /** How long a handler whose time limit passed has to end after its signal aborts before it is reported abandoned. */
-export const STOP_GRACE_MS = 500
+export const STOP_GRACE_MS = 1000
 
 const ABANDONED = 'was abandoned: it did not end when its signal aborted (it ignores ctx.signal), so it may still be running'
 
