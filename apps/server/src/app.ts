@@ -9,6 +9,7 @@ import { resolve } from 'node:path'
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import { normalizeConfig, type ResolvedConfig } from './config/load.ts'
 import { loadPlugin, registerToolPlugin } from './config/plugins.ts'
+import { registerIsolatedPlugin, type IsolatedEntry } from './isolation/register.ts'
 import type { AppConfig } from './config/schema.ts'
 import type { McpPlatformOptions, StateOption } from './platform/options.ts'
 import { mcpPlatform } from './platform/plugin.ts'
@@ -78,7 +79,8 @@ export async function buildApp (input: AppConfig = {}, build: BuildOptions = {})
   const cwd = build.cwd ?? process.cwd()
   for (const entry of config.plugins) {
     // Each tool plugin runs in its own encapsulated context; a failure names the plugin and its file.
-    registerToolPlugin(app, await loadPlugin(entry, cwd))
+    if ('module' in entry && entry.isolate !== undefined) registerIsolatedPlugin(app, entry as IsolatedEntry, cwd, config.limits)
+    else registerToolPlugin(app, await loadPlugin(entry, cwd))
   }
 
   try {

@@ -17,6 +17,8 @@ export { createRedisState, type RedisStateOptions } from './state/redis/lazy.ts'
 export { clientErrorHandler } from './transports/http/client-error.ts'
 export { asToolError, ToolError } from './registry/tool-error.ts'
 export { jsonSchema } from './registry/json-schema.ts'
+/** A plugin loaded in a worker pool or a sandboxed process, for embedders (docs/isolation.md). */
+export { isolatedPlugin, type IsolatedPluginOptions } from './isolation/register.ts'
 export type * from './registry/types.ts'
 export { LATEST_PROTOCOL_VERSION, SUPPORTED_VERSIONS, MODERN_VERSIONS, LEGACY_VERSIONS } from './protocol/versions.ts'
 // Brings the `app.mcp` decorator's type into any program that imports this package.

@@ -10,6 +10,7 @@ import { ValueErrorType } from '@sinclair/typebox/errors'
 import { Value } from '@sinclair/typebox/value'
 import { pluginsFromEnv } from './env-plugins.ts'
 import { ConfigSchema, type AppConfig, type ServerConfig } from './schema.ts'
+import { isolationProblems } from './plugin-entries.ts'
 import { authProblems } from '../auth/mode.ts'
 import { MCP_ERR_CONFIG_FILE, MCP_ERR_CONFIG_NOT_FOUND, MCP_ERR_INVALID_CONFIG } from '../errors.ts'
 
@@ -75,7 +76,8 @@ export const ENVIRONMENT: ReadonlyArray<{ name: string, path: string, kind: 'str
   { name: 'MCP_WS_IDLE_TIMEOUT_MS', path: 'limits.wsIdleTimeoutMs', kind: 'integer' },
   { name: 'MCP_WS_MAX_BUFFERED_BYTES', path: 'limits.wsMaxBufferedBytes', kind: 'integer' },
   { name: 'MCP_RATE_LIMIT_PER_MINUTE', path: 'limits.rateLimitPerMinute', kind: 'integer' },
-  { name: 'MCP_RATE_LIMIT_IP_PER_MINUTE', path: 'limits.rateLimitIpPerMinute', kind: 'integer' }
+  { name: 'MCP_RATE_LIMIT_IP_PER_MINUTE', path: 'limits.rateLimitIpPerMinute', kind: 'integer' },
+  { name: 'MCP_TOOL_QUEUE_MAX', path: 'limits.toolQueueMax', kind: 'integer' }
 ]
 
 /** The validated configuration, with the secrets that come only from the environment. */
@@ -179,10 +181,13 @@ export function normalizeConfig (input: AppConfig, sources = new Map<string, str
   for (const [index, entry] of plugins.entries()) {
     const valid = entry !== null && typeof entry === 'object' &&
       ('plugin' in entry ? typeof entry.plugin === 'function' : typeof (entry as { module?: unknown }).module === 'string')
+    const source = sourceOf(sources, `plugins.${index}`)
+    const at = `  - plugins.${index}${source !== undefined ? ` (from ${source})` : ''}`
     if (!valid) {
-      const source = sourceOf(sources, `plugins.${index}`)
-      problems.push(`  - plugins.${index}${source !== undefined ? ` (from ${source})` : ''}: must be { module: "<package or path>" } or { plugin: <Fastify plugin function> }, got ${JSON.stringify(entry)}`)
+      problems.push(`${at}: must be { module: "<package or path>" } or { plugin: <Fastify plugin function> }, got ${JSON.stringify(entry)}`)
+      continue
     }
+    problems.push(...isolationProblems(entry, at))
   }
   if (jwtSecret !== undefined && jwtSecret.length < 32) {
     problems.push('  - MCP_JWT_SECRET: must be at least 32 characters (an HS256 key)')

@@ -13,7 +13,7 @@ import {
   MCP_ERR_PLUGIN_LOAD, MCP_ERR_PLUGIN_NO_ENTRY, MCP_ERR_PLUGIN_NO_EXPORT, MCP_ERR_PLUGIN_NOT_FOUND, MCP_ERR_PLUGIN_REGISTER,
   isHostError
 } from '../errors.ts'
-import { kPluginOwner } from '../registry/plugin.ts'
+import { kPluginConcurrency, kPluginOwner } from '../registry/plugin.ts'
 import type { PluginEntry } from './schema.ts'
 
 export interface LoadedPlugin {
@@ -22,6 +22,8 @@ export interface LoadedPlugin {
   options: Record<string, unknown>
   /** The file the plugin was imported from (entries given as a path or a package; not imported functions). */
   file?: string
+  /** `limits.concurrency` of the entry: the cap of each of its tools that sets none. */
+  concurrency?: number
 }
 
 const INDEX_FILES = ['index.ts', 'index.js', 'src/index.ts', 'src/index.js']
@@ -109,12 +111,8 @@ function unlinkedWorkspace (spec: string, cwd: string): string | undefined {
   return undefined
 }
 
-export async function loadPlugin (entry: PluginEntry, cwd: string): Promise<LoadedPlugin> {
-  const options = entry.options ?? {}
-  if ('plugin' in entry) {
-    return { name: entry.name ?? (entry.plugin.name || 'anonymous plugin'), plugin: entry.plugin as FastifyPluginAsync<Record<string, unknown>>, options }
-  }
-  const spec = entry.module
+/** Where a `{ module }` entry's plugin is, without importing it (an isolated plugin is imported in its worker or process). */
+export function resolvePlugin (spec: string, cwd: string): { url: string, file: string | undefined } {
   let url: string
   if (spec.startsWith('.') || spec.startsWith('/')) {
     const path = resolve(cwd, spec)
@@ -123,7 +121,17 @@ export async function loadPlugin (entry: PluginEntry, cwd: string): Promise<Load
   } else {
     url = resolvePackage(spec, cwd)
   }
-  const file = url.startsWith('file:') ? fileURLToPath(url) : undefined
+  return { url, file: url.startsWith('file:') ? fileURLToPath(url) : undefined }
+}
+
+export async function loadPlugin (entry: PluginEntry, cwd: string): Promise<LoadedPlugin> {
+  const options = entry.options ?? {}
+  const concurrency = entry.limits?.concurrency
+  if ('plugin' in entry) {
+    return { name: entry.name ?? (entry.plugin.name || 'anonymous plugin'), plugin: entry.plugin as FastifyPluginAsync<Record<string, unknown>>, options, concurrency }
+  }
+  const spec = entry.module
+  const { url, file } = resolvePlugin(spec, cwd)
   const where = file ?? url
   let mod: { default?: unknown, plugin?: unknown }
   try {
@@ -136,7 +144,7 @@ export async function loadPlugin (entry: PluginEntry, cwd: string): Promise<Load
     const found = plugin === undefined ? 'no default export' : `a default export of type ${plugin === null ? 'null' : typeof plugin}`
     throw new MCP_ERR_PLUGIN_NO_EXPORT(spec, where, found)
   }
-  return { name: entry.name ?? spec, plugin: plugin as FastifyPluginAsync<Record<string, unknown>>, options, file }
+  return { name: entry.name ?? spec, plugin: plugin as FastifyPluginAsync<Record<string, unknown>>, options, file, concurrency }
 }
 
 /**
@@ -148,9 +156,10 @@ export async function loadPlugin (entry: PluginEntry, cwd: string): Promise<Load
  * invalid schema, ...) already name the plugin and pass unchanged.
  */
 export function registerToolPlugin (app: FastifyInstance, loaded: LoadedPlugin): void {
-  const { name, plugin, options, file } = loaded
+  const { name, plugin, options, file, concurrency } = loaded
   const wrapper = async function (instance: FastifyInstance, opts: Record<string, unknown>) {
     (instance as unknown as Record<symbol, string>)[kPluginOwner] = name
+    if (concurrency !== undefined) (instance as unknown as Record<symbol, number>)[kPluginConcurrency] = concurrency
     try {
       await plugin(instance, opts)
       // Children the plugin registered without awaiting load now, so their failures are attributed too.

@@ -48,15 +48,44 @@ export const LimitsSchema = Type.Object({
   wsIdleTimeoutMs: Type.Integer({ minimum: 0, default: 300_000, description: 'WebSocket: close a connection with no message and nothing in flight this long (0: off)' }),
   wsMaxBufferedBytes: Type.Integer({ minimum: 16_384, default: 4_194_304, description: 'WebSocket: unsent bytes per connection before the server stops reading from it (as much again: close 1008)' }),
   rateLimitPerMinute: Type.Integer({ minimum: 0, default: 600, description: 'With auth on: MCP requests (HTTP requests and WebSocket messages) one principal may send per minute; more: 429 with Retry-After (0: off)' }),
-  rateLimitIpPerMinute: Type.Integer({ minimum: 0, default: 1200, description: 'With auth on: MCP requests one remote address may send per minute, counted before the token is checked (0: off)' })
+  rateLimitIpPerMinute: Type.Integer({ minimum: 0, default: 1200, description: 'With auth on: MCP requests one remote address may send per minute, counted before the token is checked (0: off)' }),
+  toolQueueMax: Type.Integer({ minimum: 0, default: 100, description: 'Calls that may wait for a tool under a concurrency cap, or for an isolated plugin\'s workers or process; more: a tool error saying the tool is busy' })
 }, { additionalProperties: false, default: {} })
+
+/** Per-plugin limits (docs/limits.md, "Per plugin"): isolated plugins use all three, in-process ones `concurrency`. */
+export const PluginLimitsSchema = Type.Object({
+  memoryMb: Type.Optional(Type.Integer({ minimum: 16, description: 'Heap limit of each worker or of the child process, in MiB' })),
+  cpuMs: Type.Optional(Type.Integer({ minimum: 10, description: 'Worker: CPU time one call may use; process: longest the child may stay blocked' })),
+  concurrency: Type.Optional(Type.Integer({ minimum: 1, description: 'Worker: workers in the pool; process: calls at once; in-process: calls of each tool at once' }))
+}, { additionalProperties: false })
+
+/** What an isolated process may do besides reading its own code (Node's permission model, plus the network guard). */
+export const PluginPermissionsSchema = Type.Object({
+  fsRead: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+  fsWrite: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+  net: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+  childProcess: Type.Optional(Type.Boolean()),
+  worker: Type.Optional(Type.Boolean()),
+  addons: Type.Optional(Type.Boolean())
+}, { additionalProperties: false })
+
+/** The isolation settings of a `{ module }` entry, checked as a whole (docs/isolation.md). */
+export const PluginIsolationSchema = Type.Object({
+  isolate: Type.Optional(Type.Union([Type.Literal('worker'), Type.Literal('process')])),
+  limits: Type.Optional(PluginLimitsSchema),
+  permissions: Type.Optional(PluginPermissionsSchema)
+})
 
 /** A plugin entry naming a module: what a config file or MCP_PLUGINS (as JSON) may give. */
 export const ModulePluginEntrySchema = Type.Object({
   /** A package name or a path (relative to the working directory). */
   module: Type.String({ minLength: 1 }),
   name: Type.Optional(Type.String()),
-  options: Type.Optional(Type.Record(Type.String(), Type.Unknown()))
+  options: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  /** Run the plugin in a pool of worker threads or in a sandboxed child process (docs/isolation.md). */
+  isolate: Type.Optional(Type.Union([Type.Literal('worker'), Type.Literal('process')])),
+  limits: Type.Optional(PluginLimitsSchema),
+  permissions: Type.Optional(PluginPermissionsSchema)
 }, { additionalProperties: false })
 
 export const PluginEntrySchema = Type.Union([
@@ -65,7 +94,8 @@ export const PluginEntrySchema = Type.Union([
     /** An imported plugin function (tests, embedding). */
     plugin: Type.Unknown(),
     name: Type.Optional(Type.String()),
-    options: Type.Optional(Type.Record(Type.String(), Type.Unknown()))
+    options: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    limits: Type.Optional(Type.Object({ concurrency: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false }))
   }, { additionalProperties: false })
 ])
 
@@ -118,9 +148,19 @@ export type Limits = Static<typeof LimitsSchema>
 
 /** A plugin entry as written in `fastify.config.ts`. */
 export type PluginEntry =
-  | { module: string, name?: string, options?: Record<string, unknown> }
+  | {
+    module: string
+    name?: string
+    options?: Record<string, unknown>
+    /** Load the plugin in a pool of worker threads or in a sandboxed child process instead of in-process (docs/isolation.md). */
+    isolate?: 'worker' | 'process'
+    limits?: Static<typeof PluginLimitsSchema>
+    /** `isolate: 'process'`: what the child may do besides reading its own code. */
+    permissions?: Static<typeof PluginPermissionsSchema>
+  }
 
-  | { plugin: FastifyPluginAsync<any>, name?: string, options?: Record<string, unknown> }
+  // An imported function cannot be sent to a worker or a process: it always runs in-process.
+  | { plugin: FastifyPluginAsync<any>, name?: string, options?: Record<string, unknown>, limits?: { concurrency?: number } }
 
 /** The full, validated configuration. */
 export type ServerConfig = Omit<Static<typeof ConfigSchema>, 'plugins'> & { plugins: PluginEntry[] }

@@ -75,7 +75,8 @@ async function platform (app: FastifyInstance, input: McpPlatformOptions): Promi
       maxSessionsPerClient: limits.maxSessionsPerClient,
       maxResultBytes: limits.maxResultBytes,
       maxTasks: limits.maxTasks,
-      maxTasksPerClient: limits.maxTasksPerClient
+      maxTasksPerClient: limits.maxTasksPerClient,
+      toolQueueMax: limits.toolQueueMax
     },
     tasks: {
       ttlMs: limits.taskTtlMs,

@@ -63,6 +63,8 @@ export interface Budgets {
   maxResultBytes: number
   maxTasks: number
   maxTasksPerClient: number
+  /** Calls that may wait for a tool under a concurrency cap (default 100). */
+  toolQueueMax?: number
 }
 
 /** What a handler run needs: time limits and the MRTR sealer. */

@@ -16,13 +16,39 @@ import { invalidParams } from './errors.ts'
 import { HandlerContext } from './handler-context.ts'
 import type { StateBinding } from './request-state.ts'
 
+/**
+ * A handler past its time limit. `outcome` says what became of it, as the
+ * caller reads it after "timed out after N and": it "was stopped" (it ended
+ * once its signal aborted), "was abandoned" (it did not, and may still be
+ * running: nothing in-process can stop it), "was not stopped" (it blocked the
+ * event loop past its limit, so the limit could not fire), or how the
+ * isolation layer stopped it.
+ */
 export class HandlerTimeout extends Error {
   readonly ms: number
+  readonly outcome: string
 
-  constructor (ms: number) {
-    super(`timed out after ${formatMs(ms)}`)
+  constructor (ms: number, outcome = 'was stopped') {
+    super(`timed out after ${formatMs(ms)} and ${outcome}`)
     this.ms = ms
+    this.outcome = outcome
   }
+}
+
+/** How long a handler whose time limit passed has to end after its signal aborts before it is reported abandoned. */
+export const STOP_GRACE_MS = 1000
+
+const ABANDONED = 'was abandoned: it did not end when its signal aborted (it ignores ctx.signal), so it may still be running'
+
+function blockedOutcome (ms: number): string {
+  return `was not stopped: it ran ${formatMs(ms)} without yielding, holding up every other request, and an in-process handler that does not ` +
+    'await cannot be stopped; its result was discarded. Load its plugin isolated (isolate: "worker") to have it stopped at its limit'
+}
+
+/** What the isolation layer says about a handler it ended (see isolation/channel.ts). */
+function stopNoteOf (error: unknown): string | undefined {
+  const note = (error as { stopNote?: unknown } | null)?.stopNote
+  return typeof note === 'string' ? note : undefined
 }
 
 export class HandlerAborted extends Error {}
@@ -38,6 +64,8 @@ export interface HandlerOwner {
 
 class Run<A, T> implements Execution, Deadline {
   #settled = false
+  /** Set when the time limit passed: the handler's signal aborted and it has STOP_GRACE_MS to end. */
+  #grace: NodeJS.Timeout | undefined
   resolve!: (outcome: HandlerOutcome<T>) => void
   reject!: (error: unknown) => void
   deadlineAt = 0
@@ -65,17 +93,36 @@ class Run<A, T> implements Execution, Deadline {
     this.timeoutMs = timeoutMs
   }
 
-  start (pending: T | Promise<T>): void {
+  /** `startedAt`: when the handler was called; a handler whose synchronous part outlasted its limit has timed out. */
+  start (pending: T | Promise<T>, startedAt: number): void {
+    const blocked = Date.now() - startedAt
+    if (blocked > this.timeoutMs) {
+      this.call.abort('timeout')
+      this.fail(new HandlerTimeout(this.timeoutMs, blockedOutcome(blocked)))
+      return
+    }
     this.core.deadlines.add(this, this.timeoutMs)
-    if (pending instanceof Promise) void this.#await(pending)
+    if (pending instanceof Promise) void this.#await(pending, startedAt)
     else this.#finish({ value: pending })
   }
 
-  async #await (pending: Promise<T>): Promise<void> {
+  async #await (pending: Promise<T>, startedAt: number): Promise<void> {
+    let value: T
     try {
-      this.#finish({ value: await pending })
+      value = await pending
     } catch (error) {
-      this.fail(error)
+      if (this.#grace !== undefined) this.fail(new HandlerTimeout(this.timeoutMs, stopNoteOf(error) ?? 'was stopped'))
+      else this.fail(error)
+      return
+    }
+    if (this.#grace !== undefined) {
+      this.fail(new HandlerTimeout(this.timeoutMs, 'was stopped'))
+    } else if (this.deadlineList !== undefined && Date.now() > this.deadlineAt) {
+      // Past the limit with the limit's timer not yet run: the handler blocked the event loop after an await.
+      this.call.abort('timeout')
+      this.fail(new HandlerTimeout(this.timeoutMs, blockedOutcome(Date.now() - startedAt)))
+    } else {
+      this.#finish({ value })
     }
   }
 
@@ -91,6 +138,7 @@ class Run<A, T> implements Execution, Deadline {
   #settle (): boolean {
     if (this.#settled) return false
     this.#settled = true
+    if (this.#grace !== undefined) clearTimeout(this.#grace)
     this.core.deadlines.remove(this)
     this.call.execution = undefined
     return true
@@ -102,11 +150,20 @@ class Run<A, T> implements Execution, Deadline {
     this.core.deadlines.add(this, ms)
   }
 
-  /** The time limit passed (called by Deadlines). */
+  /**
+   * The time limit passed (called by Deadlines): the handler's signal aborts,
+   * and the call is answered when the handler ends or STOP_GRACE_MS later,
+   * saying which (a handler that ignores its signal is abandoned, not stopped).
+   */
   expire (): void {
     if (this.#settled) return
+    this.#grace = setTimeout(abandon, STOP_GRACE_MS, this)
     this.call.abort('timeout')
-    this.fail(new HandlerTimeout(this.timeoutMs))
+  }
+
+  abandon (): void {
+    this.#grace = undefined
+    this.fail(new HandlerTimeout(this.timeoutMs, ABANDONED))
   }
 
   /** Cancellation and shutdown stop the wait at once; the handler sees its signal abort. */
@@ -135,6 +192,10 @@ class Run<A, T> implements Execution, Deadline {
 
 function endRound (run: { endRound (): void }): void {
   run.endRound()
+}
+
+function abandon (run: { abandon (): void }): void {
+  run.abandon()
 }
 
 function bindingOf (call: Call, target: string, args: unknown): StateBinding {
@@ -178,13 +239,14 @@ function run<A, T> (
   })
   call.execution = execution
   let pending: T | Promise<T>
+  const startedAt = Date.now()
   try {
     pending = handler(args, new HandlerContext(call, call.logger, owner.owner))
   } catch (error) {
     call.execution = undefined
     return Promise.reject(error)
   }
-  execution.start(pending)
+  execution.start(pending, startedAt)
   return done
 }
 

@@ -20,6 +20,8 @@ declare module 'fastify' {
 
 /** Set by the plugin loader on each tool plugin's instance (inherited by its children). */
 export const kPluginOwner = Symbol('mcp.pluginOwner')
+/** Set with kPluginOwner when the plugin entry gives `limits.concurrency`: the cap of its tools that set none. */
+export const kPluginConcurrency = Symbol('mcp.pluginConcurrency')
 
 export function decorateRegistry (app: FastifyInstance, registry: Registry): void {
   const views = new WeakMap<object, McpRegistry>()
@@ -28,7 +30,7 @@ export function decorateRegistry (app: FastifyInstance, registry: Registry): voi
       let view = views.get(this)
       if (view === undefined) {
         const owner = (this as unknown as Record<symbol, string | undefined>)[kPluginOwner] ?? this.pluginName
-        view = registry.scoped(owner, this.log)
+        view = registry.scoped(owner, this.log, { concurrency: (this as unknown as Record<symbol, number | undefined>)[kPluginConcurrency] })
         views.set(this, view)
       }
       return view

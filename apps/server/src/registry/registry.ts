@@ -32,6 +32,8 @@ export interface RegisteredTool {
   readonly validateInput: Validator
   readonly validateOutput: Validator | undefined
   readonly timeoutMs: number | undefined
+  /** Calls of this tool that run at once; more wait (bounded by limits.toolQueueMax). Undefined: no cap. */
+  readonly concurrency: number | undefined
   /** Truncate text past the result budget rather than fail the call. */
   readonly truncateOversized: boolean
   readonly taskSupport: 'forbidden' | 'optional' | 'required'
@@ -103,9 +105,9 @@ export class Registry {
   readonly #disabled = new WeakMap<Map<string, unknown>, Map<string, { owner: string }>>()
 
   /** The object a plugin sees as `app.mcp`: registrations are attributed to `owner`; `log` is the one `app.mcp.call` hands to handlers. */
-  scoped (owner: string, log?: FastifyBaseLogger): McpRegistry {
+  scoped (owner: string, log?: FastifyBaseLogger, defaults: ToolDefaults = {}): McpRegistry {
     return {
-      tool: (definition) => this.addTool(owner, definition as unknown as ToolDefinition<SchemaInput, SchemaInput | undefined>) as never,
+      tool: (definition) => this.addTool(owner, definition as unknown as ToolDefinition<SchemaInput, SchemaInput | undefined>, defaults) as never,
       resource: (definition) => this.addResource(owner, definition),
       resourceTemplate: (definition) => this.addTemplate(owner, definition as ResourceTemplateDefinition) as never,
       prompt: (definition) => this.addPrompt(owner, definition as unknown as PromptDefinition) as never,
@@ -258,11 +260,11 @@ export class Registry {
     if (existing !== undefined) throw new Duplicate(key, existing.owner, owner)
   }
 
-  addTool (owner: string, definition: ToolDefinition<SchemaInput, SchemaInput | undefined>): RegistrationHandle<Partial<ToolDefinition<SchemaInput, SchemaInput | undefined>>> {
+  addTool (owner: string, definition: ToolDefinition<SchemaInput, SchemaInput | undefined>, defaults: ToolDefaults = {}): RegistrationHandle<Partial<ToolDefinition<SchemaInput, SchemaInput | undefined>>> {
     const { name } = definition
     if (typeof name !== 'string' || !TOOL_NAME.test(name)) throw new MCP_ERR_INVALID_TOOL_NAME(JSON.stringify(name), owner)
     this.#assertFree(this.tools, name, MCP_ERR_DUPLICATE_TOOL, owner)
-    return this.#registration(this.tools, name, 'tools', `Tool "${name}" (plugin "${owner}")`, definition, (d) => buildTool(owner, name, d))
+    return this.#registration(this.tools, name, 'tools', `Tool "${name}" (plugin "${owner}")`, definition, (d) => buildTool(owner, name, d, defaults))
   }
 
   addResource (owner: string, definition: ResourceDefinition): RegistrationHandle<Partial<ResourceDefinition>> {
@@ -289,7 +291,10 @@ export class Registry {
   }
 }
 
-function buildTool (owner: string, name: string, definition: ToolDefinition<SchemaInput, SchemaInput | undefined>): RegisteredTool {
+/** What a plugin entry sets for all its tools (`limits.concurrency`). */
+export interface ToolDefaults { concurrency?: number }
+
+function buildTool (owner: string, name: string, definition: ToolDefinition<SchemaInput, SchemaInput | undefined>, defaults: ToolDefaults): RegisteredTool {
   const what = `Tool "${name}" (plugin "${owner}")`
   if (typeof definition.handler !== 'function') throw new MCP_ERR_MISSING_HANDLER(`Tool "${name}"`, owner, 'handler')
   const input = toolSchema(definition.input ?? NO_ARGUMENTS, 'input', `${what} input schema`)
@@ -301,9 +306,14 @@ function buildTool (owner: string, name: string, definition: ToolDefinition<Sche
   if (taskSupport !== 'forbidden' && taskSupport !== 'optional' && taskSupport !== 'required') {
     throw new MCP_ERR_INVALID_SCHEMA(`${what} taskSupport`, 'taskSupport must be "forbidden", "optional" or "required"')
   }
+  const concurrency = definition.concurrency ?? defaults.concurrency
+  if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) {
+    throw new MCP_ERR_INVALID_SCHEMA(`${what} concurrency`, `concurrency must be an integer of at least 1 (calls of the tool at once), got ${JSON.stringify(concurrency)}`)
+  }
   return {
     name,
     owner,
+    concurrency,
     taskSupport,
     scopes: requiredScopes(definition.scopes, `Tool "${name}"`, owner),
     listing: compact({

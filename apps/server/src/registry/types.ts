@@ -225,6 +225,13 @@ export interface ToolDefinition<I extends SchemaInput = TObject, O extends Schem
   /** Overrides the server's tool timeout for this tool. */
   timeoutMs?: number
   /**
+   * Calls of this tool that run at once (default: the plugin entry's
+   * `limits.concurrency`, else no cap). More wait their turn, up to
+   * `limits.toolQueueMax` of them; past that a call gets a tool error saying
+   * the tool is busy. A call waits at most its time limit (then: a tool error).
+   */
+  concurrency?: number
+  /**
    * A result over the server's byte budget (`limits.maxResultBytes`) fails
    * the call with a tool error saying its size; with `truncate`, its text
    * content is cut to fit instead and the result says so in

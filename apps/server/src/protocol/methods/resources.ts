@@ -65,7 +65,7 @@ function toContents (uri: string, value: ReadResult): Array<Record<string, unkno
 export function handlerFailure (call: Call, what: string, error: unknown): ProtocolError {
   if (error instanceof ProtocolError) return error
   if (error instanceof ToolError) return handlerRefused(what, error.message)
-  if (error instanceof HandlerTimeout) return handlerTimedOut(what, formatMs(error.ms))
+  if (error instanceof HandlerTimeout) return handlerTimedOut(what, `${formatMs(error.ms)} and ${error.outcome}`)
   if (error instanceof HandlerAborted) return handlerCancelled(what, error.message)
   call.logger.error({ err: error }, `${what} failed`)
   return handlerFailed(what, error instanceof Error ? error.message : String(error))

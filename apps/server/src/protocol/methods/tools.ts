@@ -9,6 +9,7 @@ import { insufficientScope, invalidParams, invalidToolResult, missingTasksExtens
 import { cutText, jsonSize } from '../result-size.ts'
 import { formatMs, HandlerAborted, HandlerTimeout, runHandler, type HandlerOutcome } from '../run-handler.ts'
 import { declaresTasks, wireTask } from '../tasks/manager.ts'
+import { gateOf } from '../concurrency.ts'
 
 const NO_ARGUMENTS: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>
 
@@ -39,9 +40,20 @@ export async function callTool (core: CoreContext, call: Call): Promise<Record<s
     return errorResult(`Invalid arguments for tool "${name}": ${tool.validateInput.problems()}`)
   }
 
-  // A Standard Schema may transform what it checked (defaults, coercions): the handler gets its result.
+  // A Standard Schema may transform what it checked (defaults, coercions): the handler gets its result
+  // (read now: the validator keeps only its last result, and the queue below may wait).
   const input = tool.validateInput.parsed?.() ?? args
+  const gate = gateOf(tool, core.options.budgets.toolQueueMax ?? 100)
+  if (gate !== undefined) {
+    const refused = await gate.enter(call, tool, tool.timeoutMs ?? core.options.handlerTimeoutMs)
+    if (refused !== undefined) return errorResult(refused)
+  }
   const running = runHandler(core, call, tool, name, input as never, tool.handler)
+  if (gate !== undefined) {
+    // The slot frees when the call is answered (a handler abandoned after its time limit no longer counts).
+    const leave = () => { gate.leave() }
+    running.then(leave, leave)
+  }
   if (asTask) {
     const afterMs = tool.taskSupport === 'required' ? 0 : core.tasks.settings.afterMs
     if (await stillRunningAfter(running, afterMs, call)) {
@@ -155,8 +167,8 @@ function failedResult (call: Call, tool: RegisteredTool, error: unknown): Record
   if (error instanceof ProtocolError) throw error
   if (error instanceof ToolError) return errorResult(error.message, error.details)
   if (error instanceof HandlerTimeout) {
-    call.logger.warn({ tool: tool.name, timeoutMs: error.ms }, 'tool timed out')
-    return errorResult(`Tool "${tool.name}" timed out after ${formatMs(error.ms)} and was stopped`)
+    call.logger.warn({ tool: tool.name, timeoutMs: error.ms, outcome: error.outcome }, 'tool timed out')
+    return errorResult(`Tool "${tool.name}" timed out after ${formatMs(error.ms)} and ${error.outcome}`)
   }
   if (error instanceof HandlerAborted || call.aborted) {
     return errorResult(`Tool "${tool.name}" was cancelled (${call.abortReason ?? 'aborted'})`)
