@@ -14,7 +14,7 @@ import type { AppConfig } from './config/schema.ts'
 import type { McpPlatformOptions, StateOption } from './platform/options.ts'
 import { mcpPlatform } from './platform/plugin.ts'
 import { lazyChildLogger } from './ops/lazy-child-logger.ts'
-import { tracingConfigured } from './ops/tracing.ts'
+import { tracingConfigured } from './ops/tracing-env.ts'
 import { logDestination, logFormatFor, type LogFormatSetting } from './ops/log-output.ts'
 import { shedLoad } from './ops/shed-load.ts'
 import { RateLimitedWarning } from './protocol/log-values.ts'
@@ -48,7 +48,7 @@ export async function buildApp (input: AppConfig = {}, build: BuildOptions = {})
       // Credentials never reach the logs: tokens, API keys (they travel as bearer tokens), WebSocket subprotocol tokens, session ids.
       redact: REDACTED_PATHS,
       serializers: { req: requestForLog },
-      ...logStreamOption(config.logFormat, build.logStream)
+      ...await logStreamOption(config.logFormat, build.logStream)
     },
     bodyLimit: config.limits.bodyLimit,
     // Per-request info logs cost more than the MCP work on the hot path; errors and warnings are still logged.
@@ -94,10 +94,10 @@ export async function buildApp (input: AppConfig = {}, build: BuildOptions = {})
 }
 
 /** The logger's `stream`: pino's own stdout writer for JSON to stdout (the fastest), else the given stream, pretty or not. */
-function logStreamOption (format: LogFormatSetting, stream: NodeJS.WritableStream | undefined): { stream?: NodeJS.WritableStream } {
+async function logStreamOption (format: LogFormatSetting, stream: NodeJS.WritableStream | undefined): Promise<{ stream?: NodeJS.WritableStream }> {
   const target = stream ?? process.stdout
   if (logFormatFor(format, target) === 'json') return stream === undefined ? {} : { stream }
-  return { stream: logDestination(format, target) }
+  return { stream: await logDestination(format, target) }
 }
 
 /**

@@ -11,7 +11,7 @@
  *   never after an abort or the deadline: a struggling upstream sees at most
  *   twice our traffic, never a storm.
  */
-import { Pool, type Dispatcher } from 'undici'
+import type { Dispatcher, Pool } from 'undici'
 import { TtlCache } from './cache.ts'
 import {
   ClientClosedError,
@@ -194,7 +194,7 @@ export class HttpClient {
     this.stats.upstreamRequests++
     let response: Dispatcher.ResponseData
     try {
-      response = await this.#pool(target.origin).request({
+      response = await (await this.#pool(target.origin)).request({
         method: 'GET',
         path: `${target.pathname}${target.search}`,
         headers: { accept: 'application/json', 'user-agent': this.#userAgent },
@@ -216,10 +216,15 @@ export class HttpClient {
     }
   }
 
-  #pool (origin: string): Pool {
+  async #pool (origin: string): Promise<Pool> {
     if (this.#closed) throw new ClientClosedError()
     let pool = this.#pools.get(origin)
     if (pool === undefined) {
+      // undici is loaded with the first request, not at start-up (it is a large part of the server's start).
+      const { Pool } = await import('undici')
+      if (this.#closed) throw new ClientClosedError()
+      pool = this.#pools.get(origin)
+      if (pool !== undefined) return pool
       pool = new Pool(origin, {
         connections: this.#connections,
         keepAliveTimeout: this.#keepAliveTimeoutMs,

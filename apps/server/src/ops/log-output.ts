@@ -4,7 +4,6 @@
  * pino-pretty (for people: the default on a terminal, or LOG_FORMAT=pretty).
  * Under `--stdio` the stream is stderr, since stdout carries MCP messages.
  */
-import pinoPretty from 'pino-pretty'
 
 export type LogFormatSetting = 'auto' | 'pretty' | 'json'
 
@@ -19,8 +18,10 @@ export function logFormatFor (setting: LogFormatSetting, stream: NodeJS.Writable
  * stream in front of it (in this thread, synchronous: lines keep their order
  * with what the process prints itself, and none is lost at exit).
  */
-export function logDestination (setting: LogFormatSetting, stream: NodeJS.WritableStream): NodeJS.WritableStream {
+export async function logDestination (setting: LogFormatSetting, stream: NodeJS.WritableStream): Promise<NodeJS.WritableStream> {
   if (logFormatFor(setting, stream) === 'json') return stream
+  // Loaded here: JSON logs (the default off a terminal) never load pino-pretty (start-up time).
+  const { default: pinoPretty } = await import('pino-pretty')
   return pinoPretty({
     destination: stream,
     sync: true,

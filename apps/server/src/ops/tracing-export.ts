@@ -8,7 +8,7 @@ import type { Tracer } from '@opentelemetry/api'
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace'
-import { tracingConfigured } from './tracing.ts'
+import { tracingConfigured } from './tracing-env.ts'
 
 export interface Tracing {
   tracer: Tracer

@@ -63,9 +63,3 @@ export class TracingObserver implements RequestObserver {
     span.end(end)
   }
 }
-
-/** Whether the environment names an OTLP endpoint for traces (and does not disable the SDK). */
-export function tracingConfigured (env: Record<string, string | undefined> = process.env): boolean {
-  const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT
-  return endpoint !== undefined && endpoint !== '' && env.OTEL_SDK_DISABLED !== 'true'
-}
