@@ -52,16 +52,26 @@ function buildInfos () {
   const { references = [] } = JSON.parse(readFileSync(BUILD_CONFIG, 'utf8'))
   return references.map(({ path }) => {
     const config = resolve(ROOT, path)
-    return { path, config, workspace: dirname(config), info: join(dirname(config), 'dist', 'tsconfig.build.tsbuildinfo') }
+    const dir = dirname(config)
+    // A workspace compiles its src/; tsconfig.config.json compiles the files it lists (fastify.config.ts).
+    const { compilerOptions = {}, files } = JSON.parse(readFileSync(config, 'utf8'))
+    return {
+      path,
+      config,
+      workspace: dir,
+      info: join(dir, compilerOptions.tsBuildInfoFile ?? 'dist/tsconfig.build.tsbuildinfo'),
+      inputs: Array.isArray(files) ? files.map((file) => join(dir, file)) : undefined
+    }
   })
 }
 
 /** Why the build is needed, or undefined when every workspace is up to date. */
 function staleReason () {
-  for (const { path, config, workspace, info } of buildInfos()) {
+  for (const { path, config, workspace, info, inputs: files } of buildInfos()) {
     if (!existsSync(info)) return `${path}: no build yet`
     const built = statSync(info).mtimeMs
-    const inputs = Math.max(newestUnder(join(workspace, 'src')),
+    const sources = files !== undefined ? Math.max(0, ...files.map((file) => statSync(file).mtimeMs)) : newestUnder(join(workspace, 'src'))
+    const inputs = Math.max(sources,
       ...configChain(config).map((file) => statSync(file).mtimeMs))
     if (inputs > built) return `${path}: sources changed since the last build`
   }

@@ -3,7 +3,7 @@
  * environment. Every value is validated against the schema at start, and a
  * wrong value is reported with where it came from.
  */
-import { existsSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { ValueErrorType } from '@sinclair/typebox/errors'
@@ -203,6 +203,21 @@ export function normalizeConfig (input: AppConfig, sources = new Map<string, str
 }
 
 /**
+ * The build's JavaScript of the default `fastify.config.ts` (`dist/fastify.config.js`, from
+ * tsconfig.config.json) when it is at least as new as the file: importing it skips loading Node's
+ * TypeScript stripper, about a tenth of the start-up. Otherwise (no build, or the file edited since)
+ * the TypeScript file itself.
+ */
+function compiledConfig (cwd: string, file: string): string {
+  const compiled = resolve(cwd, 'dist', 'fastify.config.js')
+  try {
+    return statSync(compiled).mtimeMs >= statSync(file).mtimeMs ? compiled : file
+  } catch {
+    return file
+  }
+}
+
+/**
  * Reads `fastify.config.ts` (or the file named by MCP_CONFIG) from the working
  * directory and applies the environment.
  */
@@ -212,7 +227,7 @@ export async function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = pr
   if (existsSync(file)) {
     let mod: { default?: AppConfig }
     try {
-      mod = await import(pathToFileURL(file).href) as typeof mod
+      mod = await import(pathToFileURL(env.MCP_CONFIG === undefined ? compiledConfig(cwd, file) : file).href) as typeof mod
     } catch (error) {
       throw new MCP_ERR_CONFIG_FILE(file, `importing it failed: ${error instanceof Error ? error.message : String(error)}. Fix the error in that file (or in what it imports)`, { cause: error })
     }

@@ -18,9 +18,16 @@ const Draft07 = ((AjvDraft07 as unknown as { default?: typeof AjvDraft07 }).defa
 
 const options = { strict: false, allErrors: true, validateSchema: true } as const
 const ajv2020 = new Ajv2020(options)
-const ajv07 = new Draft07(options)
 addFormats(ajv2020)
-addFormats(ajv07)
+// Made when a schema first names draft-07 (few do): start-up pays for one Ajv, not two.
+let ajv07: Ajv2020 | undefined
+function draft07 (): Ajv2020 {
+  if (ajv07 === undefined) {
+    ajv07 = new Draft07(options)
+    addFormats(ajv07)
+  }
+  return ajv07
+}
 
 const DRAFT_2020 = /^https?:\/\/json-schema\.org\/draft\/2020-12\/schema#?$/
 const DRAFT_07 = /^https?:\/\/json-schema\.org\/draft-07\/schema#?$/
@@ -40,7 +47,7 @@ export function compileSchema (schema: object, what: string): Validator {
   const dialect = (schema as { $schema?: unknown }).$schema
   let ajv: Ajv2020
   if (dialect === undefined || (typeof dialect === 'string' && DRAFT_2020.test(dialect))) ajv = ajv2020
-  else if (typeof dialect === 'string' && DRAFT_07.test(dialect)) ajv = ajv07
+  else if (typeof dialect === 'string' && DRAFT_07.test(dialect)) ajv = draft07()
   else throw new MCP_ERR_UNSUPPORTED_SCHEMA_DIALECT(what, JSON.stringify(dialect))
 
   let validate: ValidateFunction
