@@ -12,8 +12,9 @@ import t, { type Test } from 'tap'
 import { COMPILED, ROOT, startServer } from '../helpers/server-process.ts'
 
 const TSC = createRequire(import.meta.url).resolve('typescript/bin/tsc')
+// The workspaces are the references named <workspace>/tsconfig.build.json (tsconfig.config.json compiles fastify.config.ts).
 const workspaces = (JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8')) as { references: Array<{ path: string }> })
-  .references.map(({ path }) => dirname(join(ROOT, path)))
+  .references.filter(({ path }) => path.endsWith('/tsconfig.build.json')).map(({ path }) => dirname(join(ROOT, path)))
 const buildInfo = (workspace: string) => join(workspace, 'dist', 'tsconfig.build.tsbuildinfo')
 
 const HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28' }
@@ -71,6 +72,7 @@ t.test('tsc -b compiles every workspace to dist, with declarations and source ma
     }
   }
   t.ok(existsSync(join(ROOT, 'plugins/db/dist/drivers/sqlite-child.js')), 'dist mirrors src: the db child process sits next to its driver')
+  t.ok(existsSync(join(ROOT, 'dist/fastify.config.js')), 'the default config is compiled too (the compiled server imports it when up to date)')
 })
 
 t.test('every package export has a source entry and compiled targets that exist', async (t) => {
