@@ -25,6 +25,15 @@ export function pinGenerator (): string {
   return `servers on CPU ${SERVER_CPUS}, load generator on CPU ${GENERATOR_CPUS}`
 }
 
+/**
+ * The command that runs `command args` on every core: a process started from
+ * the pinned load generator would otherwise inherit its one core (start-up
+ * time is measured as a deployment would see it).
+ */
+export function unpinned (command: string, args: string[]): [string, string[]] {
+  return TASKSET !== undefined && CORES >= 2 ? [TASKSET, ['-c', `0-${CORES - 1}`, command, ...args]] : [command, args]
+}
+
 /** The command that runs `command args` on the servers' core. */
 export function pinned (command: string, args: string[]): [string, string[]] {
   return SERVER_CPUS !== undefined && TASKSET !== undefined ? [TASKSET, ['-c', SERVER_CPUS, command, ...args]] : [command, args]

@@ -2,11 +2,12 @@
  * Start-up time: from spawn to the "MCP server listening" log line, with the
  * default configuration (fastify.config.ts: calculator, weather, db with the
  * embedded SQLite), the compiled build (`apps/server/dist/main.js`, what
- * `npm start` runs) and the TypeScript sources; runs alternate.
+ * `npm start` runs) and the TypeScript sources; runs alternate. The servers
+ * may use every core, as a deployment's would.
  */
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { ROOT } from '../lib/process.ts'
+import { ROOT, unpinned } from '../lib/process.ts'
 import { spread, type Spread } from '../lib/stats.ts'
 
 export interface StartupResult { name: string, ms: Spread }
@@ -18,7 +19,8 @@ const VARIANTS = [
 
 async function startOnce (args: string[]): Promise<number> {
   const started = performance.now()
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', MCP_STATE_SECRET: 'bench' }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const [command, commandArgs] = unpinned(process.execPath, args)
+  const child = spawn(command, commandArgs, { cwd: ROOT, env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', MCP_STATE_SECRET: 'bench' }, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   const ms = await new Promise<number>((resolve, reject) => {
     const read = (chunk: Buffer) => {
