@@ -6,6 +6,7 @@
  */
 import type { ServerResponse } from 'node:http'
 import type { EventStore } from '../../state/event-store.ts'
+import { SECURITY_HEADERS } from './security-headers.ts'
 
 /** What a client that does not read may cost: unsent bytes, and how long writes may stall. */
 export interface FlowLimits {
@@ -24,7 +25,9 @@ export interface SseOptions {
   resumable?: { store: EventStore, streamId: string, primeWithRetryMs: number | undefined }
 }
 
+// Written with raw.writeHead, past Fastify's reply: the endpoint's security headers are added here.
 export const SSE_HEADERS = {
+  ...SECURITY_HEADERS,
   'content-type': 'text/event-stream',
   'cache-control': 'no-cache, no-transform',
   connection: 'keep-alive',
