@@ -62,6 +62,11 @@ export async function startServer (script: string, env: Record<string, string> =
     child.stderr!.on('data', (chunk: Buffer) => { output += chunk.toString() })
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code} before it was ready:\n${output}`)))
   })
+  return benchServer(child, port)
+}
+
+/** A started server: its CPU time, and a stop that waits for its exit. */
+function benchServer (child: ChildProcess, port: number): BenchServer {
   return {
     port,
     child,
@@ -109,14 +114,5 @@ export async function startCompiled (env: Record<string, string>): Promise<Bench
   // Only the start-up lines matter; keep the pipe drained.
   child.stdout!.removeAllListeners('data').resume()
   child.stderr!.removeAllListeners('data').resume()
-  return {
-    port,
-    child,
-    cpuSeconds: () => cpuSeconds(child.pid!),
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return
-      child.kill('SIGTERM')
-      await once(child, 'exit')
-    }
-  }
+  return benchServer(child, port)
 }
