@@ -173,7 +173,9 @@ export async function checkMisbehaviour (t: Test, isolate: 'worker' | 'process')
   } else {
     // What a worker does not contain: it shares the host's permissions (docs/isolation.md).
     t.ok(existsSync(file) && existsSync(marker), 'a worker may write files and spawn processes, as the host may')
-    t.equal(tcp.connections(), 2, 'and connect anywhere the host can')
+    // "localhost" may resolve to ::1 first, where the test's server does not listen: what matters is that
+    // nothing in the worker refused the connection (counting connections made this test depend on the resolver).
+    t.notMatch(denied.content[0].text, /refused by its plugin's sandbox/, 'and connect anywhere the host can')
   }
 
   // The rest of the plugin API crosses too: a resource, a prompt with its completion, elicitation (modern MRTR), progress, logs.
