@@ -11,8 +11,7 @@ import { buildApp } from './app.ts'
 import { HELP, parseArgs } from './cli/args.ts'
 import { runStdio } from './cli/stdio.ts'
 import { loadConfig } from './config/load.ts'
-import { isHostError } from './errors.ts'
-import { listenError } from './ops/startup-errors.ts'
+import { exitOnStartFailure, listenError } from './ops/startup-errors.ts'
 
 /** Beyond the drain period, what closing may take (aborted calls answering, sockets closing, state closing). */
 const CLOSE_MARGIN_MS = 5000
@@ -50,11 +49,4 @@ async function main (): Promise<void> {
   app.log.info({ tools: [...app.mcpCore.registry.tools.keys()] }, `MCP server listening on http://${host}:${port}${config.path}`)
 }
 
-main().catch((error: unknown) => {
-  // Host errors say what to do: their code and message, no stack (docs/errors.md lists every code).
-  const text = isHostError(error)
-    ? `${error.code}: ${error.message}\n(see docs/errors.md)`
-    : error instanceof Error ? error.stack ?? error.message : String(error)
-  process.stderr.write(`Failed to start: ${text}\n`)
-  process.exit(1)
-})
+main().catch(exitOnStartFailure)

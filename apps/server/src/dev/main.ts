@@ -8,8 +8,7 @@
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from '../app.ts'
 import { loadConfig } from '../config/load.ts'
-import { isHostError } from '../errors.ts'
-import { listenError } from '../ops/startup-errors.ts'
+import { exitOnStartFailure, listenError } from '../ops/startup-errors.ts'
 import { startDevReloader } from './reloader.ts'
 
 const CLOSE_MARGIN_MS = 5000
@@ -40,10 +39,4 @@ async function main (): Promise<void> {
   app.log.info({ tools: [...app.mcpCore.registry.tools.keys()], dev: 'plugins reload when their files change' }, `MCP server listening on http://${host}:${port}${config.path}`)
 }
 
-main().catch((error: unknown) => {
-  const text = isHostError(error)
-    ? `${error.code}: ${error.message}\n(see docs/errors.md)`
-    : error instanceof Error ? error.stack ?? error.message : String(error)
-  process.stderr.write(`Failed to start: ${text}\n`)
-  process.exit(1)
-})
+main().catch(exitOnStartFailure)

@@ -18,6 +18,7 @@ import { existsSync, realpathSync } from 'node:fs'
 import { dirname, join, parse, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Channel, describeCall, IsolationError, type CallRequest } from './channel.ts'
+import { waitInQueue, type Queued } from './call-queue.ts'
 import type { GuestMessage, Registrations } from './messages.ts'
 import { entryUrl, guestEnv, inheritedExecArgv, type BackendOptions } from './options.ts'
 import type { RequestContext } from '../registry/types.ts'
@@ -25,13 +26,6 @@ import type { RequestContext } from '../registry/types.ts'
 const ENTRY = fileURLToPath(entryUrl(import.meta.url, 'process-entry'))
 /** The server package's folder: the child runs its isolation code from there. */
 const SERVER_ROOT = join(dirname(ENTRY), '..', '..')
-
-interface Queued {
-  request: CallRequest
-  ctx: RequestContext | undefined
-  resolve: (value: unknown) => void
-  reject: (error: Error) => void
-}
 
 export class ProcessHost {
   readonly #options: BackendOptions
@@ -100,16 +94,7 @@ export class ProcessHost {
       const why = this.#ready ? `has ${limits.concurrency} calls running (limits.concurrency)` : 'is restarting'
       return Promise.reject(new IsolationError(`${describeCall(request)} was refused: plugin "${name}" ${why} and ${queueMax} calls waiting (MCP_TOOL_QUEUE_MAX): try again shortly`))
     }
-    return new Promise((resolve, reject) => {
-      const queued: Queued = { request, ctx, resolve, reject }
-      this.#queue.push(queued)
-      ctx?.signal.addEventListener('abort', () => {
-        const at = this.#queue.indexOf(queued)
-        if (at === -1) return
-        this.#queue.splice(at, 1)
-        reject(new IsolationError(`${describeCall(request)} was stopped while it waited for its plugin's process`, 'was stopped while it waited for its plugin\'s process'))
-      }, { once: true })
-    })
+    return waitInQueue(this.#queue, request, ctx, 'was stopped while it waited for its plugin\'s process')
   }
 
   /** Calls running or waiting. */

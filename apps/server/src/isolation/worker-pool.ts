@@ -13,6 +13,7 @@
 import type { EventLoopUtilization } from 'node:perf_hooks'
 import { Worker } from 'node:worker_threads'
 import { Channel, describeCall, IsolationError, type CallRequest } from './channel.ts'
+import { waitInQueue, type Queued } from './call-queue.ts'
 import type { GuestMessage, Registrations } from './messages.ts'
 import { ABANDON_GRACE_MS, entryUrl, guestEnv, inheritedExecArgv, type BackendOptions } from './options.ts'
 import type { RequestContext } from '../registry/types.ts'
@@ -24,13 +25,6 @@ interface Slot {
   baseline: EventLoopUtilization | undefined
   /** Why the host ended this worker, if it did (the calls in flight were told already). */
   ended: boolean
-}
-
-interface Queued {
-  request: CallRequest
-  ctx: RequestContext | undefined
-  resolve: (value: unknown) => void
-  reject: (error: Error) => void
 }
 
 const ENTRY = entryUrl(import.meta.url, 'worker-entry')
@@ -67,16 +61,7 @@ export class WorkerPool {
       return Promise.reject(new IsolationError(`${describeCall(request)} was refused: plugin "${name}" has its ${limits.concurrency} workers busy ` +
         `and ${queueMax} calls waiting (limits.concurrency of the plugin, MCP_TOOL_QUEUE_MAX): try again shortly`))
     }
-    return new Promise((resolve, reject) => {
-      const queued: Queued = { request, ctx, resolve, reject }
-      this.#queue.push(queued)
-      ctx?.signal.addEventListener('abort', () => {
-        const at = this.#queue.indexOf(queued)
-        if (at === -1) return
-        this.#queue.splice(at, 1)
-        reject(new IsolationError(`${describeCall(request)} was stopped while it waited for a free worker`, 'was stopped while it waited for a free worker'))
-      }, { once: true })
-    })
+    return waitInQueue(this.#queue, request, ctx, 'was stopped while it waited for a free worker')
   }
 
   /** Calls running or waiting. */

@@ -3,7 +3,7 @@
  * port is taken, the host does not resolve, or the host is not an address of
  * this machine. Other failures are returned as they are.
  */
-import { MCP_ERR_HOST_NOT_LOCAL, MCP_ERR_HOST_UNRESOLVED, MCP_ERR_PORT_IN_USE } from '../errors.ts'
+import { isHostError, MCP_ERR_HOST_NOT_LOCAL, MCP_ERR_HOST_UNRESOLVED, MCP_ERR_PORT_IN_USE } from '../errors.ts'
 
 export function listenError (error: unknown, where: { host: string, port: number }): unknown {
   const { code, port } = (error ?? {}) as { code?: unknown, port?: unknown }
@@ -20,4 +20,16 @@ export function listenError (error: unknown, where: { host: string, port: number
     default:
       return error
   }
+}
+
+/**
+ * A start that failed, on stderr, then exit 1. Host errors say what to do:
+ * their code and message, no stack (docs/errors.md lists every code).
+ */
+export function exitOnStartFailure (error: unknown): never {
+  const text = isHostError(error)
+    ? `${error.code}: ${error.message}\n(see docs/errors.md)`
+    : error instanceof Error ? error.stack ?? error.message : String(error)
+  process.stderr.write(`Failed to start: ${text}\n`)
+  process.exit(1)
 }
