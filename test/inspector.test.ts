@@ -3,7 +3,7 @@
  *   npx @modelcontextprotocol/inspector --cli http://127.0.0.1:3000/mcp --method tools/list
  */
 import { execFile } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -12,6 +12,7 @@ import { ROOT, startServer } from './helpers/server-process.ts'
 
 const run = promisify(execFile)
 const home = mkdtempSync(join(tmpdir(), 'mcp-inspector-home-'))
+t.teardown(() => { rmSync(home, { recursive: true, force: true }) })
 
 async function inspector (url: string, ...args: string[]): Promise<any> {
   const { stdout } = await run(process.execPath, [join(ROOT, 'node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js'), '--cli', url, ...args], {

@@ -1,5 +1,5 @@
 /** A plugin folder given by path resolves through its package's conditional exports, as a package name would. */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
@@ -14,6 +14,7 @@ t.test('./plugins/calculator under the source condition is its TypeScript entry 
 
 t.test('a package name that is a workspace not linked yet: the error says to run npm install', async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'mcp-unlinked-'))
+  t.teardown(() => { rmSync(root, { recursive: true, force: true }) })
   writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'repo', workspaces: ['plugins/*'] }))
   mkdirSync(join(root, 'plugins/greeter'), { recursive: true })
   writeFileSync(join(root, 'plugins/greeter/package.json'), JSON.stringify({ name: '@acme/greeter-not-linked' }))

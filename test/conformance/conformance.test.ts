@@ -7,7 +7,7 @@
  * the tasks extension included) and the 2025-11-25 one.
  */
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
@@ -32,6 +32,7 @@ async function runSuite (cli: string, url: string, args: string[]): Promise<Suit
   const scenarios = readdirSync(results)
   const checks = scenarios.flatMap((dir) =>
     (JSON.parse(readFileSync(join(results, dir, 'checks.json'), 'utf8')) as Check[]).map((check) => ({ scenario: dir.replace(/-\d{4}-\d\d-\d\dT.*$/, ''), ...check })))
+  rmSync(results, { recursive: true, force: true })
   return { code, output, scenarios, checks }
 }
 

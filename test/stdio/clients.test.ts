@@ -6,7 +6,7 @@
  * db against the embedded SQLite).
  */
 import { execFile } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -26,12 +26,15 @@ const TOOLS = ['calculate', 'weather_current', 'weather_forecast', 'db_query', '
 const replay = await startReplayServer()
 t.teardown(async () => { await replay.close() })
 
+const home = mkdtempSync(join(tmpdir(), 'mcp-stdio-home-'))
+t.teardown(() => { rmSync(home, { recursive: true, force: true }) })
+
 /** What the client's config gives: the command, its arguments, its environment (the weather plugin pointed at the replay). */
 const command = process.execPath
 const args = [...FROM_SOURCES, '--stdio']
 const env: Record<string, string> = {
   PATH: process.env.PATH ?? '',
-  HOME: mkdtempSync(join(tmpdir(), 'mcp-stdio-home-')),
+  HOME: home,
   WEATHER_API_URL: replay.url,
   GEOCODING_API_URL: replay.url,
   LOG_LEVEL: 'warn'

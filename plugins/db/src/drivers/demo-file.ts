@@ -2,7 +2,8 @@
  * The embedded demo database, as a file: built from the migrations into a
  * temporary folder when the plugin starts (a few ms), then opened read-only
  * like any SQLite file, so the demo and a real file share one engine and one
- * set of guarantees. The folder is removed when the driver closes.
+ * set of guarantees. The folder is removed when the driver closes, or at the
+ * latest when the process exits (a server stopped without closing, say).
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -29,5 +30,10 @@ export async function buildDemoFile (migrations: Migration[]): Promise<DemoFile>
     rmSync(dir, { recursive: true, force: true })
     throw error
   }
-  return { path, remove: () => rmSync(dir, { recursive: true, force: true }) }
+  const remove = (): void => {
+    process.removeListener('exit', remove)
+    rmSync(dir, { recursive: true, force: true })
+  }
+  process.once('exit', remove)
+  return { path, remove }
 }
