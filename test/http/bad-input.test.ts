@@ -233,6 +233,9 @@ t.test('bad input over HTTP', async (t) => {
     }
     const local = await modernRequest(url, 'tools/list', {}, { headers: { origin: 'http://localhost:5173' } })
     t.equal(local.status, 200, 'a loopback origin is allowed by default')
+    // The check remembers the last allowed value: a refused one right after it is still refused, and back again.
+    assertError(t, await modernRequest(url, 'tools/list', {}, { headers: { origin: 'https://evil.example' } }), 403, -32600, /origin .* is not allowed/i)
+    t.equal((await modernRequest(url, 'tools/list', {}, { headers: { origin: 'http://localhost:5173' } })).status, 200, 'allowed again after a refusal')
   })
 
   t.test('a bad Host: 403', async (t) => {
@@ -244,6 +247,9 @@ t.test('bad input over HTTP', async (t) => {
     const allowed = await postWithHost(url, `localhost:${url.port}`, body)
     t.equal(allowed.status, 200, 'the same request to a loopback Host is served')
     t.ok(Array.isArray(allowed.body.result.tools))
+    t.equal((await postWithHost(url, 'attacker.example', body)).status, 403, 'refused right after an allowed Host')
+    t.equal((await postWithHost(url, 'localhost:1:2', body)).status, 400, 'a malformed Host right after an allowed one')
+    t.equal((await postWithHost(url, `localhost:${url.port}`, body)).status, 200, 'allowed again after a refusal')
   })
 
   t.test('modern header mismatches: 400, -32020', async (t) => {

@@ -22,7 +22,7 @@ function sleepCall (url: string, ms: number) {
       'mcp-name': 'sleep'
     },
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'sleep', arguments: { ms }, _meta: META } })
-  }).then(async (res) => await res.json())
+  }).then(async (res) => Object.assign(await res.json(), { connectionHeader: res.headers.get('connection') }))
 }
 
 async function listening (drainMs: number) {
@@ -43,6 +43,7 @@ t.test('a call longer than pluginTimeout finishes within the drain period, and c
   await app.close()
   const message = await answer as any
   t.equal(message.result?.content[0].text, 'slept 700', 'the call in flight was answered')
+  t.equal(message.connectionHeader, 'close', 'an answer finished during shutdown closes its keep-alive connection')
   t.equal(app.mcpCore.calls.size, 0)
 })
 

@@ -101,11 +101,6 @@ async function platform (app: FastifyInstance, input: McpPlatformOptions): Promi
     scope.addHook('onRequest', (request, reply, done) => {
       securityHeaders(request, reply, () => { checkOrigin(request, reply, done) })
     })
-    // Answers that finish during shutdown close their connection, so the server can close without waiting for keep-alive.
-    scope.addHook('onSend', (_request, reply, payload, done) => {
-      if (core.closing) reply.header('connection', 'close')
-      done(null, payload)
-    })
     if (auth !== undefined) {
       authRuntime = await enableAuth(scope, auth, { perMinute: limits.rateLimitPerMinute, ipPerMinute: limits.rateLimitIpPerMinute, store: options.rateLimitStore ?? state.rateLimitStore as RateLimitStoreClass | undefined })
     }

@@ -47,26 +47,42 @@ export function createOriginCheck (policy: OriginPolicy) {
     }
   }
 
+  // Clients send the same Host on every request: the last one allowed skips the parse (the answer for a given value never changes).
+  let lastAllowedHost: string | undefined
+  let lastAllowedOrigin: string | undefined
+
   return function checkOrigin (request: FastifyRequest, reply: FastifyReply, done: () => void): void {
     const host = request.headers.host
+    if (host === undefined || host !== lastAllowedHost) {
+      if (!hostAllowed(request, reply, host)) return
+      lastAllowedHost = host
+    }
+    const origin = request.headers.origin
+    if (origin !== undefined && origin !== lastAllowedOrigin) {
+      if (!originAllowed(origin)) {
+        request.log.warn({ origin: clip(origin) }, 'request refused: Origin not allowed (DNS rebinding protection)')
+        sendError(reply, forbidden(`Origin '${clip(origin, 100)}' is not allowed; set MCP_ALLOWED_ORIGINS to allow it`))
+        return
+      }
+      lastAllowedOrigin = origin
+    }
+    done()
+  }
+
+  /** False when the Host header is refused (the answer already sent). */
+  function hostAllowed (request: FastifyRequest, reply: FastifyReply, host: string | undefined): boolean {
     const name = hostname(host)
     if (name === undefined && host !== undefined) {
       // Several values, a list or junk: no single name to check, whatever the allow-list says.
       request.log.warn({ host: clip(host) }, 'request refused: malformed Host header')
       sendError(reply, hostMalformed())
-      return
+      return false
     }
     if (!anyHost && (name === undefined || !hosts.has(name))) {
       request.log.warn({ host: clip(host) }, 'request refused: Host not allowed (DNS rebinding protection)')
       sendError(reply, forbidden(`Host '${clip(host, 100) ?? ''}' is not allowed; set MCP_ALLOWED_HOSTS to serve other names`))
-      return
+      return false
     }
-    const origin = request.headers.origin
-    if (origin !== undefined && !originAllowed(origin)) {
-      request.log.warn({ origin: clip(origin) }, 'request refused: Origin not allowed (DNS rebinding protection)')
-      sendError(reply, forbidden(`Origin '${clip(origin, 100)}' is not allowed; set MCP_ALLOWED_ORIGINS to allow it`))
-      return
-    }
-    done()
+    return true
   }
 }

@@ -109,9 +109,12 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
     nextStreamId: () => `${instanceTag}${(++streamCounter).toString(36)}`
   }
 
-  // A large JSON answer the client does not read is dropped after the write timeout (its memory with it).
+  // One hook for both (each hook is a step of every answer): a large JSON answer the client does not read
+  // is dropped after the write timeout (its memory with it); answers that finish during shutdown close
+  // their connection, so the server can close without waiting for keep-alive.
   app.addHook('onSend', (_request, reply, payload, done) => {
     if (typeof payload === 'string' && payload.length > WATCHED_PAYLOAD_CHARS) watchWrite(reply.raw, flow)
+    if (core.closing) reply.header('connection', 'close')
     done(null, payload)
   })
 
