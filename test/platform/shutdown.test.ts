@@ -22,7 +22,7 @@ function sleepCall (url: string, ms: number) {
       'mcp-name': 'sleep'
     },
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'sleep', arguments: { ms }, _meta: META } })
-  }).then(async (res) => Object.assign(await res.json(), { connectionHeader: res.headers.get('connection') }))
+  }).then(async (res) => Object.assign(await res.json() as object, { connectionHeader: res.headers.get('connection') }))
 }
 
 async function listening (drainMs: number) {
