@@ -71,3 +71,28 @@ t.test('metricsPath: false serves nothing and measures nothing', async (t) => {
   t.teardown(() => bare.close())
   t.equal((await bare.inject({ url: '/metrics' })).statusCode, 404, 'off')
 })
+
+t.test('metricsToken: only a scraper with the bearer token gets the metrics', async (t) => {
+  const token = 'scraper-token-0123456789'
+  const app = await buildTestApp(t, { metricsToken: token })
+  const none = await app.inject({ url: '/metrics' })
+  t.equal(none.statusCode, 401, 'no credential: 401')
+  t.equal(none.headers['www-authenticate'], 'Bearer realm="metrics"')
+  t.match(none.body, /Authorization: Bearer <MCP_METRICS_TOKEN>/, 'the refusal says what to send')
+  t.notMatch(none.body, /mcp_/, 'and holds no metrics')
+  for (const authorization of [`Bearer ${token}x`, `Bearer ${token.slice(0, -1)}`, token, `Basic ${token}`]) {
+    t.equal((await app.inject({ url: '/metrics', headers: { authorization } })).statusCode, 401, `refused: ${authorization.slice(0, 7)}…`)
+  }
+  const ok = await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${token}` } })
+  t.equal(ok.statusCode, 200)
+  t.match(ok.body, /mcp_requests_total|# HELP/, 'the Prometheus text')
+  // The MCP endpoint is not affected by the metrics token.
+  t.equal((await createInjectClient(app).request('tools/list') as { tools: unknown[] }).tools.length >= 0, true)
+})
+
+t.test('MCP_METRICS_TOKEN: read from the environment; a short one is refused at start', async (t) => {
+  const { loadConfig } = await import('../../apps/server/src/config/load.ts')
+  const loaded = await loadConfig({ MCP_METRICS_TOKEN: 'scraper-token-0123456789' }, t.testdir())
+  t.equal(loaded.metricsToken, 'scraper-token-0123456789')
+  await t.rejects(buildTestApp(t, { metricsToken: 'short' }), { code: 'MCP_ERR_INVALID_CONFIG', message: /MCP_METRICS_TOKEN: must be at least 16 characters/ })
+})

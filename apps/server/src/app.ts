@@ -136,6 +136,7 @@ export function platformOptions (config: ResolvedConfig, apiKeys?: ApiKey[]): Mc
     allowedHosts,
     auth: mode === 'none' ? undefined : { ...auth, mode, resource: config.publicUrl, jwtSecret: config.jwtSecret, apiKeys },
     stateSecret: config.stateSecret,
+    metricsToken: config.metricsToken,
     explorer: config.explorer,
     limits: config.limits,
     state: config.redisUrl === undefined ? undefined : redisState(config.redisUrl)

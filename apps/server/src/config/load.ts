@@ -81,7 +81,7 @@ export const ENVIRONMENT: ReadonlyArray<{ name: string, path: string, kind: 'str
 ]
 
 /** The validated configuration, with the secrets that come only from the environment. */
-export type ResolvedConfig = ServerConfig & { stateSecret?: string, jwtSecret?: string, redisUrl?: string }
+export type ResolvedConfig = ServerConfig & { stateSecret?: string, jwtSecret?: string, metricsToken?: string, redisUrl?: string }
 
 function setPath (target: Record<string, unknown>, path: string, value: unknown): void {
   const keys = path.split('.')
@@ -147,6 +147,7 @@ export function applyEnvironment (config: AppConfig, env: NodeJS.ProcessEnv): { 
   }
   if (env.MCP_STATE_SECRET !== undefined && env.MCP_STATE_SECRET !== '') result.stateSecret = env.MCP_STATE_SECRET
   if (env.MCP_JWT_SECRET !== undefined && env.MCP_JWT_SECRET !== '') result.jwtSecret = env.MCP_JWT_SECRET
+  if (env.MCP_METRICS_TOKEN !== undefined && env.MCP_METRICS_TOKEN !== '') result.metricsToken = env.MCP_METRICS_TOKEN
   // The URL may carry a password: from the environment only, like the other secrets.
   if (env.REDIS_URL !== undefined && env.REDIS_URL !== '') result.redisUrl = env.REDIS_URL
   return { config: result, sources }
@@ -162,7 +163,7 @@ function structuredCloneConfig (config: AppConfig): AppConfig {
  * wrong value and its source (the environment variable or the config file).
  */
 export function normalizeConfig (input: AppConfig, sources = new Map<string, string>()): ResolvedConfig {
-  const { stateSecret, jwtSecret, redisUrl, plugins = [], ...rest } = input
+  const { stateSecret, jwtSecret, metricsToken, redisUrl, plugins = [], ...rest } = input
   // Plugin entries may hold functions, which TypeBox's Value cannot clone: they are checked by hand.
   const candidate = Value.Default(ConfigSchema, { ...rest, limits: { ...rest.limits }, auth: { ...rest.auth }, explorer: { ...rest.explorer }, plugins: [] }) as ServerConfig
   const problems = [...Value.Errors(ConfigSchema, candidate)]
@@ -192,6 +193,9 @@ export function normalizeConfig (input: AppConfig, sources = new Map<string, str
   if (jwtSecret !== undefined && jwtSecret.length < 32) {
     problems.push('  - MCP_JWT_SECRET: must be at least 32 characters (an HS256 key)')
   }
+  if (metricsToken !== undefined && metricsToken.length < 16) {
+    problems.push('  - MCP_METRICS_TOKEN: must be at least 16 characters (a scraper\'s bearer token)')
+  }
   if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
     problems.push('  - REDIS_URL: must be redis://[user:password@]host:port[/db] or rediss://… (TLS)')
   }
@@ -199,7 +203,7 @@ export function normalizeConfig (input: AppConfig, sources = new Map<string, str
     for (const problem of authProblems({ ...candidate.auth, jwtSecret }, candidate.publicUrl)) problems.push(`  - auth: ${problem}`)
   }
   if (problems.length > 0) throw new MCP_ERR_INVALID_CONFIG([...new Set(problems)].join('\n'))
-  return { ...candidate, plugins, stateSecret, jwtSecret, redisUrl }
+  return { ...candidate, plugins, stateSecret, jwtSecret, metricsToken, redisUrl }
 }
 
 /**

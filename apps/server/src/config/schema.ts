@@ -175,6 +175,8 @@ export type AppConfig = Partial<Omit<ServerConfig, 'plugins' | 'limits' | 'auth'
   stateSecret?: string
   /** Turns on bearer-token authentication; from MCP_JWT_SECRET. */
   jwtSecret?: string
+  /** The bearer token `/metrics` asks of a scraper; from MCP_METRICS_TOKEN. Unset: /metrics is open. */
+  metricsToken?: string
   /** Shared state (sessions, events, SSE history) in Redis, for several instances; from REDIS_URL. Unset: in memory. */
   redisUrl?: string
 }

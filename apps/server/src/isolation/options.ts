@@ -57,7 +57,7 @@ export function guestEnv (env: NodeJS.ProcessEnv = process.env): Record<string, 
 }
 
 // NODE_OPTIONS too: the child's Node flags are chosen (inheritedExecArgv), not inherited wholesale.
-const HOST_SECRETS = new Set(['MCP_STATE_SECRET', 'MCP_JWT_SECRET', 'REDIS_URL', 'MCP_API_KEYS_FILE', 'NODE_OPTIONS'])
+const HOST_SECRETS = new Set(['MCP_STATE_SECRET', 'MCP_JWT_SECRET', 'MCP_METRICS_TOKEN', 'REDIS_URL', 'MCP_API_KEYS_FILE', 'NODE_OPTIONS'])
 
 /** The entry file next to this one, as .ts from sources or .js when compiled. */
 export function entryUrl (base: string, name: string): URL {

@@ -9,6 +9,7 @@
  * bounded: a method the server does not serve counts as `other`, a tool it
  * does not have as `unknown`, so a hostile client cannot grow the series.
  */
+import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyPluginAsync } from 'fastify'
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client'
 import type { FinishedRequest, RequestObserver } from '../protocol/context.ts'
@@ -115,8 +116,23 @@ function count (items: Iterable<unknown>): number {
   return n
 }
 
-export const metricsRoutes: FastifyPluginAsync<{ metrics: PlatformMetrics, path: string }> = async (app, { metrics, path }) => {
-  app.get(path, async (_request, reply) => {
+/** Compares digests, so neither the token's length nor its bytes leak through timing. */
+function digest (value: string): Buffer {
+  return createHash('sha256').update(value).digest()
+}
+
+/**
+ * `GET path`: the Prometheus text. With a token, only a scraper that sends
+ * `Authorization: Bearer <token>` gets it (Prometheus: `authorization: { credentials: ... }`);
+ * anyone else gets 401 with a `WWW-Authenticate` challenge.
+ */
+export const metricsRoutes: FastifyPluginAsync<{ metrics: PlatformMetrics, path: string, token?: string }> = async (app, { metrics, path, token }) => {
+  const expected = token === undefined ? undefined : digest(`Bearer ${token}`)
+  app.get(path, async (request, reply) => {
+    if (expected !== undefined && !timingSafeEqual(digest(request.headers.authorization ?? ''), expected)) {
+      return reply.code(401).header('www-authenticate', 'Bearer realm="metrics"').type('text/plain; charset=utf-8')
+        .send('Unauthorized: /metrics needs Authorization: Bearer <MCP_METRICS_TOKEN>\n')
+    }
     const body = await metrics.registry.metrics()
     return reply.type(metrics.registry.contentType).send(body)
   })

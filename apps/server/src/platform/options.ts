@@ -39,6 +39,8 @@ const PlainOptionsSchema = Type.Object({
   healthPath: Type.Union([Type.String({ pattern: '^/' }), Type.Literal(false)], { default: '/health' }),
   readyPath: Type.Union([Type.String({ pattern: '^/' }), Type.Literal(false)], { default: '/ready' }),
   metricsPath: Type.Union([Type.String({ pattern: '^/' }), Type.Literal(false)], { default: '/metrics' }),
+  /** When set, `/metrics` answers only `Authorization: Bearer <token>` (a scraper's credential). */
+  metricsToken: Type.Optional(Type.String({ minLength: 16 })),
   /** Key of the MRTR requestState HMAC ; random per process when absent. */
   stateSecret: Type.Optional(Type.String({ minLength: 1 })),
   /** The built-in explorer page (docs/explorer.md). */
@@ -65,6 +67,8 @@ export interface McpPlatformOptions {
   readyPath?: string | false
   /** Prometheus metrics (default `/metrics`; false: none, and nothing is measured). */
   metricsPath?: string | false
+  /** When set (16 characters or more), `/metrics` answers only `Authorization: Bearer <metricsToken>`; from MCP_METRICS_TOKEN. */
+  metricsToken?: string
   stateSecret?: string
   /** The explorer page: true/false, or `{ enabled, path }` (default: `/explorer`, served only while the server is bound to loopback). */
   explorer?: ExplorerOption

@@ -135,7 +135,7 @@ async function platform (app: FastifyInstance, input: McpPlatformOptions): Promi
   if (options.readyPath !== false) await app.register(readyRoutes, { core, state, path: options.readyPath })
   if (metrics !== undefined && options.metricsPath !== false) {
     metrics.watch({ core, openStreams: () => streamQuota.open, openSockets: () => websocket?.connections.size ?? 0 })
-    await app.register(metricsRoutes, { metrics, path: options.metricsPath })
+    await app.register(metricsRoutes, { metrics, path: options.metricsPath, token: options.metricsToken })
   }
   if (options.explorer.enabled !== false) {
     const at = (path: string | false) => path === false ? undefined : `${app.prefix}${path}`
