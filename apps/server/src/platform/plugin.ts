@@ -105,7 +105,6 @@ async function platform (app: FastifyInstance, input: McpPlatformOptions): Promi
       authRuntime = await enableAuth(scope, auth, { perMinute: limits.rateLimitPerMinute, ipPerMinute: limits.rateLimitIpPerMinute, store: options.rateLimitStore ?? state.rateLimitStore as RateLimitStoreClass | undefined })
     }
     // WebSocket upgrades of GET <path> go to the WebSocket transport; everything else stays HTTP.
-    if (websocket !== undefined) await scope.register(websocket.plugin)
     await scope.register(httpTransport, {
       core,
       path: options.path,
@@ -120,7 +119,7 @@ async function platform (app: FastifyInstance, input: McpPlatformOptions): Promi
       eventStore: state.streams,
       principalOf,
       scopeChallenge: auth?.challenges.insufficientScope,
-      websocket: websocket?.handler
+      websocket: websocket === undefined ? undefined : { plugin: websocket.plugin, handler: websocket.handler }
     })
   })
   if (auth?.metadata !== undefined) await app.register(metadataRoutes, auth.metadata)

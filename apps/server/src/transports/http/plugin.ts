@@ -53,8 +53,13 @@ export interface HttpTransportOptions {
   principalOf: (request: FastifyRequest) => Principal | undefined
   /** The `WWW-Authenticate` value of a 403 for missing scopes, when authentication is on. */
   scopeChallenge?: (scopes: readonly string[]) => string
-  /** Serves WebSocket upgrades of `GET path` (the WebSocket transport); plain GETs stay HTTP. */
-  websocket?: WebsocketHandler
+  /**
+   * Serves WebSocket upgrades of `GET path` (the WebSocket transport); plain GETs stay HTTP. Its plugin
+   * (@fastify/websocket) is registered around the GET route alone: its onRequest and onResponse hooks
+   * apply to every route of the context they are in, and a POST has no use for them (an onResponse
+   * hook is a step of every answer).
+   */
+  websocket?: { plugin: FastifyPluginAsync, handler: WebsocketHandler }
 }
 
 /** No Accept header means anything; `*\/*` and `type/*` count. */
@@ -156,15 +161,17 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
     return sendError(reply, transportFailed())
   })
 
+  /** `GET path` in a context of its own, with the WebSocket plugin when WebSocket is served. */
+  async function getRoute (handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>): Promise<void> {
+    await app.register(async function mcpGet (scope) {
+      if (options.websocket !== undefined) await scope.register(options.websocket.plugin)
+      scope.route({ method: 'GET', url: options.path, wsHandler: options.websocket?.handler, handler })
+    })
+  }
+
   if (!options.http) {
     // WebSocket only: the path answers plain HTTP with a pointer to the upgrade.
-    app.route({
-      method: 'GET',
-      url: options.path,
-      wsHandler: options.websocket,
-      handler: async (_request, reply) =>
-        sendError(reply.header('upgrade', 'websocket'), upgradeRequired())
-    })
+    await getRoute(async (_request, reply) => sendError(reply.header('upgrade', 'websocket'), upgradeRequired()))
     return
   }
 
@@ -250,54 +257,49 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
     return errorHeaders(reply, outcome.error, options.scopeChallenge).code(statusOf(outcome)).send(outcome.response)
   })
 
-  app.route({
-    method: 'GET',
-    url: options.path,
-    wsHandler: options.websocket,
-    handler: async (request, reply) => {
-      if (request.headers['mcp-session-id'] === undefined) {
-        return sendError(reply.header('allow', 'POST'), methodNotAllowed('GET opens the notification stream of a 2025-era session (send Mcp-Session-Id); ' +
-        '2026-07-28 clients POST subscriptions/listen instead'))
-      }
-      if (!acceptsSse(request.headers.accept)) {
-        return sendError(reply, notAcceptable('text/event-stream'))
-      }
-      const session = await sessionOf(request, reply)
-      if (session === undefined) return reply
-
-      const lastEventId = single(request.headers['last-event-id'])
-      if (lastEventId !== undefined) {
-        const found = await eventStore.after(lastEventId)
-        if (found !== undefined && found.streamId.startsWith(`${session.id}_`)) {
-          reply.hijack()
-          resume(reply.raw, session, lastEventId, found.streamId, found.events)
-          return
-        }
-      }
-      if (session.channel !== undefined) {
-        return sendError(reply, streamConflict())
-      }
-      const releaseStream = options.streamQuota.acquire(clientKeyOf(options.principalOf(request), request.ip), 'GET stream')
-      if (typeof releaseStream !== 'function') return sendError(reply, releaseStream)
-      reply.raw.once('close', releaseStream)
-      cutAtExpiry(reply.raw, options.principalOf(request), request.log)
-      reply.hijack()
-      const stream = new SseStream(reply.raw, { headers: { 'mcp-session-id': session.id }, keepAliveMs: options.keepAliveMs, flow })
-      const send = (message: JsonRpcMessage) => stream.write(message)
-      session.channel = send
-      const close = () => stream.end()
-      session.closers.add(close)
-      // A client that only listens keeps its session: the stream holds it open until it closes.
-      void core.sessions.hold(session, true)
-      reply.raw.on('close', () => {
-        if (session.channel === send) {
-          session.channel = undefined
-          void core.sessions.hold(session, false)
-        }
-        session.closers.delete(close)
-        stream.end()
-      })
+  await getRoute(async (request, reply) => {
+    if (request.headers['mcp-session-id'] === undefined) {
+      return sendError(reply.header('allow', 'POST'), methodNotAllowed('GET opens the notification stream of a 2025-era session (send Mcp-Session-Id); ' +
+      '2026-07-28 clients POST subscriptions/listen instead'))
     }
+    if (!acceptsSse(request.headers.accept)) {
+      return sendError(reply, notAcceptable('text/event-stream'))
+    }
+    const session = await sessionOf(request, reply)
+    if (session === undefined) return reply
+
+    const lastEventId = single(request.headers['last-event-id'])
+    if (lastEventId !== undefined) {
+      const found = await eventStore.after(lastEventId)
+      if (found !== undefined && found.streamId.startsWith(`${session.id}_`)) {
+        reply.hijack()
+        resume(reply.raw, session, lastEventId, found.streamId, found.events)
+        return
+      }
+    }
+    if (session.channel !== undefined) {
+      return sendError(reply, streamConflict())
+    }
+    const releaseStream = options.streamQuota.acquire(clientKeyOf(options.principalOf(request), request.ip), 'GET stream')
+    if (typeof releaseStream !== 'function') return sendError(reply, releaseStream)
+    reply.raw.once('close', releaseStream)
+    cutAtExpiry(reply.raw, options.principalOf(request), request.log)
+    reply.hijack()
+    const stream = new SseStream(reply.raw, { headers: { 'mcp-session-id': session.id }, keepAliveMs: options.keepAliveMs, flow })
+    const send = (message: JsonRpcMessage) => stream.write(message)
+    session.channel = send
+    const close = () => stream.end()
+    session.closers.add(close)
+    // A client that only listens keeps its session: the stream holds it open until it closes.
+    void core.sessions.hold(session, true)
+    reply.raw.on('close', () => {
+      if (session.channel === send) {
+        session.channel = undefined
+        void core.sessions.hold(session, false)
+      }
+      session.closers.delete(close)
+      stream.end()
+    })
   })
 
   /** Replays what a client missed on a broken stream, then continues it live if its request still runs. */
