@@ -119,7 +119,7 @@ async function platform (app: FastifyInstance, input: McpPlatformOptions): Promi
       eventStore: state.streams,
       principalOf,
       scopeChallenge: auth?.challenges.insufficientScope,
-      websocket: websocket === undefined ? undefined : { plugin: websocket.plugin, handler: websocket.handler }
+      websocket
     })
   })
   if (auth?.metadata !== undefined) await app.register(metadataRoutes, auth.metadata)
