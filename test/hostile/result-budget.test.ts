@@ -28,6 +28,16 @@ const big: FastifyPluginAsync = async (app) => {
     oversizedResult: 'truncate',
     handler: ({ chars }) => ({ text: 'rows', structuredContent: { rows: Array.from({ length: chars }, (_, i) => ({ i })) } })
   })
+  app.mcp.tool({
+    name: 'self_referring',
+    description: 'Structured content that contains itself (a plugin bug)',
+    input: Type.Object({}),
+    handler: () => {
+      const node: Record<string, unknown> = { name: 'loop' }
+      node.self = node
+      return { text: 'a loop', structuredContent: node }
+    }
+  })
 }
 
 t.test('over the budget: an error with the size and the limit; under it: untouched', async (t) => {
@@ -42,6 +52,15 @@ t.test('over the budget: an error with the size and the limit; under it: untouch
   t.match(refused.content[0].text, /returned a result of 20000\d\d bytes, over this server's limit of 10000 bytes \(MCP_MAX_RESULT_BYTES\)/,
     'the size counts UTF-8 bytes (é is two)')
   t.equal((await mcp.callTool('calculate', { expression: '2+2' })).structuredContent.result, 4, 'other calls are unaffected')
+})
+
+t.test('a result that refers to itself is a tool error, not a server that spins counting it', async (t) => {
+  const server = await startTestServer(t, { plugins: [{ plugin: big }, { plugin: calculator }], limits: { maxResultBytes: LIMIT } })
+  const mcp = createInjectClient(server.app)
+  const refused = await mcp.callTool('self_referring', {})
+  t.equal(refused.isError, true)
+  t.match(refused.content[0].text, /returned a result of more than \d+ bytes \(or one that refers to itself\), over this server's limit of 10000 bytes/)
+  t.equal((await mcp.callTool('calculate', { expression: '2+2' })).structuredContent.result, 4, 'the server goes on serving')
 })
 
 t.test('a tool that opts in gets its text cut to fit, and the result says so', async (t) => {

@@ -4,11 +4,29 @@
  * past `limit`, so an oversized result costs no more than the budget.
  */
 export function jsonSize (value: unknown, limit: number): number {
+  return measure(value, limit, true)
+}
+
+/**
+ * Whether a result is within `limit` as `jsonSize` counts it. Every result of
+ * every call is checked, and most are far below the limit: a first pass
+ * counts each string at 3 bytes per UTF-16 unit (the most UTF-8 needs) and
+ * so never encodes; only a result that might be over is counted exactly.
+ */
+export function fitsJson (value: unknown, limit: number): boolean {
+  return measure(value, limit, false) <= limit || measure(value, limit, true) <= limit
+}
+
+/** One walk, reused by every call (it never awaits, so nothing else uses it meanwhile). */
+const stack: unknown[] = []
+
+function measure (value: unknown, limit: number, exact: boolean): number {
   let size = 0
-  const stack: unknown[] = [value]
+  stack.length = 0
+  stack.push(value)
   while (stack.length > 0 && size <= limit) {
     const item = stack.pop()
-    if (typeof item === 'string') size += Buffer.byteLength(item) + 2
+    if (typeof item === 'string') size += (exact ? Buffer.byteLength(item) : 3 * item.length) + 2
     else if (typeof item === 'number' || typeof item === 'boolean') size += 8
     else if (item === null || item === undefined) size += 4
     else if (Array.isArray(item)) {
@@ -16,12 +34,14 @@ export function jsonSize (value: unknown, limit: number): number {
       for (const element of item) stack.push(element)
     } else if (typeof item === 'object') {
       for (const key in item) {
-        size += Buffer.byteLength(key) + 4
+        size += (exact ? Buffer.byteLength(key) : 3 * key.length) + 4
         stack.push((item as Record<string, unknown>)[key])
       }
       size += 2
     }
   }
+  // Nothing held past the walk (a large result would otherwise stay reachable until the next call).
+  stack.length = 0
   return size
 }
 

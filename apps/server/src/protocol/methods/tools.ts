@@ -6,7 +6,7 @@ import type { Call } from '../call.ts'
 import type { CoreContext } from '../context.ts'
 import { missingScopes } from '../../registry/access.ts'
 import { insufficientScope, invalidParams, invalidToolResult, missingTasksExtension, ProtocolError, tooManyTasks, unknownTool } from '../errors.ts'
-import { cutText, jsonSize } from '../result-size.ts'
+import { cutText, fitsJson, jsonSize } from '../result-size.ts'
 import { formatMs, HandlerAborted, HandlerTimeout, runHandler, type HandlerOutcome } from '../run-handler.ts'
 import { declaresTasks, wireTask } from '../tasks/manager.ts'
 import { gateOf } from '../concurrency.ts'
@@ -61,7 +61,14 @@ export async function callTool (core: CoreContext, call: Call): Promise<Record<s
       if (created !== undefined) return created
     }
   }
-  return await settleTool(core, call, tool, running)
+  // Awaited here rather than through settleTool: one async step less for every call (settleTool serves tasks).
+  let outcome
+  try {
+    outcome = await running
+  } catch (error) {
+    return failedResult(call, tool, error)
+  }
+  return shapeResult(core, call, tool, outcome)
 }
 
 /**
@@ -113,28 +120,35 @@ async function startTask (core: CoreContext, call: Call, tool: RegisteredTool, r
   return { ...wireTask(run.record), resultType: 'task' }
 }
 
-/** The handler's outcome as a tool result (or the ProtocolError it amounts to). */
-async function settleTool (core: CoreContext, call: Call, tool: RegisteredTool, running: Promise<HandlerOutcome<unknown>>): Promise<Record<string, unknown>> {
-  let outcome
-  try {
-    outcome = await running
-  } catch (error) {
-    return failedResult(call, tool, error)
-  }
+/** The handler's outcome as a tool result (or the ProtocolError it amounts to), for a call that became a task. */
+function settleTool (core: CoreContext, call: Call, tool: RegisteredTool, running: Promise<HandlerOutcome<unknown>>): Promise<Record<string, unknown>> {
+  return running.then((outcome) => shapeResult(core, call, tool, outcome), (error: unknown) => failedResult(call, tool, error))
+}
+
+function shapeResult (core: CoreContext, call: Call, tool: RegisteredTool, outcome: HandlerOutcome<unknown>): Record<string, unknown> {
   if ('inputRequired' in outcome) return outcome.inputRequired
   const result = toolResult(call, tool, outcome.value)
   const limit = core.options.budgets.maxResultBytes
-  return jsonSize(result, limit) <= limit ? result : oversized(call, tool, result, limit)
+  return fitsJson(result, limit) ? result : oversized(call, tool, result, limit)
 }
 
 const TRUNCATED = 'io.mcp-platform/truncated'
+/** How far an oversized result is counted to report its size. */
+const MEASURE_CAP_BYTES = 64 * 1024 * 1024
 
 /**
  * A result over the byte budget: cut text for tools that opted in, else a
  * tool error with the size (measured in full only here, without serializing).
  */
 function oversized (call: Call, tool: RegisteredTool, result: Record<string, unknown>, limit: number): Record<string, unknown> {
-  const size = jsonSize(result, Infinity)
+  // Counted up to a cap, not to the end: a result that refers to itself has no end (the count would spin forever).
+  const cap = Math.max(4 * limit, MEASURE_CAP_BYTES)
+  const size = jsonSize(result, cap)
+  if (size > cap) {
+    call.logger.warn({ tool: tool.name, plugin: tool.owner, limit }, 'tool result over the byte budget (past the measuring cap: huge, or it refers to itself)')
+    return errorResult(`Tool "${tool.name}" returned a result of more than ${cap} bytes (or one that refers to itself), over this server's limit of ${limit} bytes ` +
+      '(MCP_MAX_RESULT_BYTES): ask for less, e.g. a narrower query or fewer rows')
+  }
   call.logger.warn({ tool: tool.name, plugin: tool.owner, bytes: size, limit }, 'tool result over the byte budget')
   const content = result.content as ContentBlock[]
   if (tool.truncateOversized) {
