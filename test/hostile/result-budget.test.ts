@@ -38,6 +38,12 @@ const big: FastifyPluginAsync = async (app) => {
       return { text: 'a loop', structuredContent: node }
     }
   })
+  app.mcp.tool({
+    name: 'big_integer',
+    description: 'Structured content holding a BigInt (a plugin bug: JSON has no BigInt)',
+    input: Type.Object({}),
+    handler: () => ({ text: 'a count', structuredContent: { count: 10n } }) as never
+  })
 }
 
 t.test('over the budget: an error with the size and the limit; under it: untouched', async (t) => {
@@ -61,6 +67,13 @@ t.test('a result that refers to itself is a tool error, not a server that spins 
   t.equal(refused.isError, true)
   t.match(refused.content[0].text, /returned a result of more than \d+ bytes \(or one that refers to itself\), over this server's limit of 10000 bytes/)
   t.equal((await mcp.callTool('calculate', { expression: '2+2' })).structuredContent.result, 4, 'the server goes on serving')
+})
+
+t.test('a result JSON cannot carry (a BigInt) is an error naming the tool and the value, and the server goes on', async (t) => {
+  const server = await startTestServer(t, { plugins: [{ plugin: big }, { plugin: calculator }], limits: { maxResultBytes: LIMIT } })
+  const mcp = createInjectClient(server.app)
+  await t.rejects(mcp.callTool('big_integer', {}), { code: -32603, message: /Tool "big_integer" returned a BigInt, which JSON cannot carry \(return it as a number or a string\)/ })
+  t.equal((await mcp.callTool('calculate', { expression: '2+2' })).structuredContent.result, 4, 'other calls are unaffected')
 })
 
 t.test('a tool that opts in gets its text cut to fit, and the result says so', async (t) => {

@@ -17,6 +17,14 @@ export function fitsJson (value: unknown, limit: number): boolean {
   return measure(value, limit, false) <= limit || measure(value, limit, true) <= limit
 }
 
+/** A value JSON cannot carry (JSON.stringify throws on it): found while measuring, so the tool is named, not the transport. */
+export class NotJson extends Error {}
+
+function notJson (what: string): NotJson {
+  stack.length = 0
+  return new NotJson(what)
+}
+
 /** One walk, reused by every call (it never awaits, so nothing else uses it meanwhile). */
 const stack: unknown[] = []
 
@@ -29,6 +37,7 @@ function measure (value: unknown, limit: number, exact: boolean): number {
     if (typeof item === 'string') size += (exact ? Buffer.byteLength(item) : 3 * item.length) + 2
     else if (typeof item === 'number' || typeof item === 'boolean') size += 8
     else if (item === null || item === undefined) size += 4
+    else if (typeof item === 'bigint') throw notJson('a BigInt, which JSON cannot carry (return it as a number or a string)')
     else if (Array.isArray(item)) {
       size += 2 + item.length
       for (const element of item) stack.push(element)

@@ -6,7 +6,7 @@ import type { Call } from '../call.ts'
 import type { CoreContext } from '../context.ts'
 import { missingScopes } from '../../registry/access.ts'
 import { insufficientScope, invalidParams, invalidToolResult, missingTasksExtension, ProtocolError, tooManyTasks, unknownTool } from '../errors.ts'
-import { cutText, fitsJson, jsonSize } from '../result-size.ts'
+import { cutText, fitsJson, jsonSize, NotJson } from '../result-size.ts'
 import { formatMs, HandlerAborted, HandlerTimeout, runHandler, type HandlerOutcome } from '../run-handler.ts'
 import { declaresTasks, wireTask } from '../tasks/manager.ts'
 import { gateOf } from '../concurrency.ts'
@@ -129,7 +129,15 @@ function shapeResult (core: CoreContext, call: Call, tool: RegisteredTool, outco
   if ('inputRequired' in outcome) return outcome.inputRequired
   const result = toolResult(call, tool, outcome.value)
   const limit = core.options.budgets.maxResultBytes
-  return fitsJson(result, limit) ? result : oversized(call, tool, result, limit)
+  let fits
+  try {
+    fits = fitsJson(result, limit)
+  } catch (error) {
+    if (!(error instanceof NotJson)) throw error
+    call.logger.error({ tool: tool.name, plugin: tool.owner, problem: error.message }, 'tool result cannot be sent as JSON')
+    throw invalidToolResult(tool.name, `returned ${error.message}`)
+  }
+  return fits ? result : oversized(call, tool, result, limit)
 }
 
 const TRUNCATED = 'io.mcp-platform/truncated'
