@@ -44,6 +44,12 @@ const big: FastifyPluginAsync = async (app) => {
     input: Type.Object({}),
     handler: () => ({ text: 'a count', structuredContent: { count: 10n } }) as never
   })
+  app.mcp.tool({
+    name: 'big_with_integer',
+    description: 'Over the budget, with a BigInt past what the budget check reads',
+    input: Type.Object({}),
+    handler: () => ({ text: 'rows', structuredContent: { total: 2000n, rows: Array.from({ length: 2000 }, (_, i) => ({ i })) } }) as never
+  })
 }
 
 t.test('over the budget: an error with the size and the limit; under it: untouched', async (t) => {
@@ -73,6 +79,7 @@ t.test('a result JSON cannot carry (a BigInt) is an error naming the tool and th
   const server = await startTestServer(t, { plugins: [{ plugin: big }, { plugin: calculator }], limits: { maxResultBytes: LIMIT } })
   const mcp = createInjectClient(server.app)
   await t.rejects(mcp.callTool('big_integer', {}), { code: -32603, message: /Tool "big_integer" returned a BigInt, which JSON cannot carry \(return it as a number or a string\)/ })
+  await t.rejects(mcp.callTool('big_with_integer', {}), { code: -32603, message: /Tool "big_with_integer" returned a BigInt/ }, 'also when the result is over the budget as well')
   t.equal((await mcp.callTool('calculate', { expression: '2+2' })).structuredContent.result, 4, 'other calls are unaffected')
 })
 

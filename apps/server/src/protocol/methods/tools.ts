@@ -129,15 +129,13 @@ function shapeResult (core: CoreContext, call: Call, tool: RegisteredTool, outco
   if ('inputRequired' in outcome) return outcome.inputRequired
   const result = toolResult(call, tool, outcome.value)
   const limit = core.options.budgets.maxResultBytes
-  let fits
   try {
-    fits = fitsJson(result, limit)
+    return fitsJson(result, limit) ? result : oversized(call, tool, result, limit)
   } catch (error) {
     if (!(error instanceof NotJson)) throw error
     call.logger.error({ tool: tool.name, plugin: tool.owner, problem: error.message }, 'tool result cannot be sent as JSON')
     throw invalidToolResult(tool.name, `returned ${error.message}`)
   }
-  return fits ? result : oversized(call, tool, result, limit)
 }
 
 const TRUNCATED = 'io.mcp-platform/truncated'
