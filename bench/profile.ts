@@ -127,8 +127,9 @@ try {
   for (const entry of running) {
     await entry.server.stop()
     const cpuPerCallUs = entry.cpu / entry.calls * 1e6
-    results.push({ name: entry.target.name, rate: entry.calls / (rounds * seconds), cpuPerCallUs, groups: breakdown(entry.dir, entry.windows, cpuPerCallUs, detail) })
-    console.log(`  ${entry.target.name}: ${Math.round(entry.calls / (rounds * seconds))} calls/s, ${cpuPerCallUs.toFixed(1)} µs of server CPU per call`)
+    const rate = entry.calls / (rounds * seconds)
+    results.push({ name: entry.target.name, rate, cpuPerCallUs, groups: breakdown(entry.dir, entry.windows, cpuPerCallUs, detail) })
+    console.log(`  ${entry.target.name}: ${Math.round(rate)} calls/s, ${cpuPerCallUs.toFixed(1)} µs of server CPU per call`)
   }
 } finally {
   for (const entry of running) {

@@ -61,14 +61,7 @@ export async function callTool (core: CoreContext, call: Call): Promise<Record<s
       if (created !== undefined) return created
     }
   }
-  // Awaited here rather than through settleTool: one async step less for every call (settleTool serves tasks).
-  let outcome
-  try {
-    outcome = await running
-  } catch (error) {
-    return failedResult(call, tool, error)
-  }
-  return shapeResult(core, call, tool, outcome)
+  return await settleTool(core, call, tool, running)
 }
 
 /**
@@ -120,7 +113,7 @@ async function startTask (core: CoreContext, call: Call, tool: RegisteredTool, r
   return { ...wireTask(run.record), resultType: 'task' }
 }
 
-/** The handler's outcome as a tool result (or the ProtocolError it amounts to), for a call that became a task. */
+/** The handler's outcome as a tool result (or the ProtocolError it amounts to). A `.then`, not an async function: it runs for every call. */
 function settleTool (core: CoreContext, call: Call, tool: RegisteredTool, running: Promise<HandlerOutcome<unknown>>): Promise<Record<string, unknown>> {
   return running.then((outcome) => shapeResult(core, call, tool, outcome), (error: unknown) => failedResult(call, tool, error))
 }
