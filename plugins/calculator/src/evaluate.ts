@@ -68,28 +68,35 @@ interface Token { kind: Kind, text: string, pos: number }
 // as a malformed number instead of as "1" followed by the constant e.
 const NUMBER = /(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?(\d*))?/y
 const NAME = /[A-Za-z_][A-Za-z0-9_]*/y
+const DIGIT_OR_DOT = /[\d.]/
+const NAME_START = /[A-Za-z_]/
+const SPACE = /\s/
+const OPERATORS = '+-*/%^'
 
 function tokenize (src: string): Token[] {
   const tokens: Token[] = []
   let i = 0
   while (i < src.length) {
     const c = src[i]
-    if (/\s/.test(c)) { i++; continue }
-    NUMBER.lastIndex = NAME.lastIndex = i
-    let m: RegExpExecArray | null
-    if ((m = NUMBER.exec(src)) !== null) {
+    if (SPACE.test(c)) { i++; continue }
+    let token: Token
+    // Each pattern is tried only where its token can start: one regular expression per token, not two per character.
+    const m = DIGIT_OR_DOT.test(c) ? (NUMBER.lastIndex = i, NUMBER.exec(src)) : null
+    if (m !== null) {
       if (m[1] === '') throw new CalculationError(`Malformed number '${m[0]}' at position ${i}: expected digits in the exponent`, i)
-      tokens.push({ kind: 'number', text: m[0], pos: i })
-    } else if ((m = NAME.exec(src)) !== null) {
-      tokens.push({ kind: 'name', text: m[0], pos: i })
-    } else if ('+-*/%^'.includes(c)) {
-      tokens.push({ kind: 'op', text: c, pos: i })
+      token = { kind: 'number', text: m[0], pos: i }
+    } else if (NAME_START.test(c)) {
+      NAME.lastIndex = i
+      token = { kind: 'name', text: (NAME.exec(src) as RegExpExecArray)[0], pos: i }
+    } else if (OPERATORS.includes(c)) {
+      token = { kind: 'op', text: c, pos: i }
     } else if (c === '(' || c === ')' || c === ',') {
-      tokens.push({ kind: c, text: c, pos: i })
+      token = { kind: c, text: c, pos: i }
     } else {
       throw new CalculationError(`Unexpected character '${c}' at position ${i}`, i)
     }
-    i += tokens[tokens.length - 1].text.length
+    tokens.push(token)
+    i += token.text.length
   }
   tokens.push({ kind: 'end', text: '', pos: src.length })
   return tokens
@@ -105,27 +112,51 @@ export function evaluate (expression: string): number {
   if (expression.length > MAX_LENGTH) {
     throw new CalculationError(`Expression is too long: ${expression.length} characters (limit: ${MAX_LENGTH})`, MAX_LENGTH)
   }
-  const tokens = tokenize(expression)
-  let i = 0
-  let depth = 0
-  const peek = (): Token => tokens[i]
-  const isOp = (...ops: string[]): boolean => peek().kind === 'op' && ops.includes(peek().text)
+  const parser = new Parser(tokenize(expression))
+  const result = parser.parseExpression()
+  const t = parser.peek()
+  if (t.kind !== 'end') {
+    const hint = t.kind === '(' || t.kind === 'name' ? " (use '*' to multiply)" : ''
+    throw new CalculationError(`Unexpected '${t.text}' at position ${t.pos}: expected an operator or the end of the expression${hint}`, t.pos)
+  }
+  return result === 0 ? 0 : result // normalise -0
+}
 
-  function parseExpression (): number {
-    let value = parseTerm()
-    while (isOp('+', '-')) {
-      const op = tokens[i++]
-      const right = parseTerm()
+/** The recursive descent over one expression's tokens: each method parses one rule of the grammar above and returns its value. */
+class Parser {
+  readonly tokens: Token[]
+  i = 0
+  depth = 0
+
+  constructor (tokens: Token[]) {
+    this.tokens = tokens
+  }
+
+  peek (): Token {
+    return this.tokens[this.i]
+  }
+
+  /** Whether the next token is one of the operators in `ops` (each one character). */
+  isOp (ops: string): boolean {
+    const t = this.tokens[this.i]
+    return t.kind === 'op' && ops.includes(t.text)
+  }
+
+  parseExpression (): number {
+    let value = this.parseTerm()
+    while (this.isOp('+-')) {
+      const op = this.tokens[this.i++]
+      const right = this.parseTerm()
       value = finite(op.text === '+' ? value + right : value - right, op.pos, 'the number is too large')
     }
     return value
   }
 
-  function parseTerm (): number {
-    let value = parseUnary()
-    while (isOp('*', '/', '%')) {
-      const op = tokens[i++]
-      const right = parseUnary()
+  parseTerm (): number {
+    let value = this.parseUnary()
+    while (this.isOp('*/%')) {
+      const op = this.tokens[this.i++]
+      const right = this.parseUnary()
       if (op.text !== '*' && right === 0) throw new CalculationError(`Division by zero at position ${op.pos}`, op.pos)
       // '%' is JavaScript's remainder: the sign follows the left operand (-7 % 3 = -1).
       const result = op.text === '*' ? value * right : op.text === '/' ? value / right : value % right
@@ -137,41 +168,41 @@ export function evaluate (expression: string): number {
   // Every level of nesting (parentheses, call arguments, signs, exponents)
   // passes through here, so this is where the depth is guarded. The outermost
   // operand is level 0, so exactly MAX_DEPTH nested parentheses are accepted.
-  function parseUnary (): number {
-    if (depth++ > MAX_DEPTH) {
-      const pos = peek().pos
+  parseUnary (): number {
+    if (this.depth++ > MAX_DEPTH) {
+      const pos = this.peek().pos
       throw new CalculationError(`Expression is nested too deeply at position ${pos} (limit: ${MAX_DEPTH} levels of parentheses, function calls, signs or powers)`, pos)
     }
     let value: number
-    if (isOp('+', '-')) {
-      const sign = tokens[i++].text
-      value = sign === '-' ? -parseUnary() : parseUnary()
+    if (this.isOp('+-')) {
+      const sign = this.tokens[this.i++].text
+      value = sign === '-' ? -this.parseUnary() : this.parseUnary()
     } else {
-      value = parsePrimary()
-      if (isOp('^')) {
-        const op = tokens[i++]
-        value = finite(value ** parseUnary(), op.pos, "'^' overflowed, divided by zero or raised a negative number to a fraction?")
+      value = this.parsePrimary()
+      if (this.isOp('^')) {
+        const op = this.tokens[this.i++]
+        value = finite(value ** this.parseUnary(), op.pos, "'^' overflowed, divided by zero or raised a negative number to a fraction?")
       }
     }
-    depth--
+    this.depth--
     return value
   }
 
-  function parsePrimary (): number {
-    const t = tokens[i]
+  parsePrimary (): number {
+    const t = this.tokens[this.i]
     if (t.kind === 'number') {
-      i++
+      this.i++
       return finite(Number(t.text), t.pos, `the number ${t.text} is too large`)
     }
     if (t.kind === '(') {
-      i++
-      const value = parseExpression()
-      expectClose(t, "'('")
+      this.i++
+      const value = this.parseExpression()
+      this.expectClose(t, "'('")
       return value
     }
     if (t.kind === 'name') {
-      i++
-      if (tokens[i].kind === '(') return parseCall(t)
+      this.i++
+      if (this.peek().kind === '(') return this.parseCall(t)
       if (Object.hasOwn(CONSTANTS, t.text)) return CONSTANTS[t.text]
       if (Object.hasOwn(FUNCTIONS, t.text)) throw new CalculationError(`Function '${t.text}' at position ${t.pos} needs its arguments in parentheses, e.g. ${t.text}(2)`, t.pos)
       throw new CalculationError(`Unknown name '${t.text}' at position ${t.pos} (known constants: ${Object.keys(CONSTANTS).join(', ')})`, t.pos)
@@ -179,25 +210,25 @@ export function evaluate (expression: string): number {
     // Nothing here can start an operand: say what was found and what was wanted.
     const expected = "expected a number, '(' or a function"
     if (t.kind === 'end') {
-      const prev = tokens[i - 1]
+      const prev = this.tokens[this.i - 1]
       if (prev === undefined) throw new CalculationError(`Empty expression: ${expected}`, 0)
       throw new CalculationError(`Unexpected end of expression: ${expected} after '${prev.text}' at position ${prev.pos}`, prev.pos)
     }
     throw new CalculationError(`Unexpected '${t.text}' at position ${t.pos}: ${expected}`, t.pos)
   }
 
-  function parseCall (name: Token): number {
+  parseCall (name: Token): number {
     const fn = Object.hasOwn(FUNCTIONS, name.text) ? FUNCTIONS[name.text] : undefined
     if (fn === undefined) {
       throw new CalculationError(`Unknown function '${name.text}' at position ${name.pos} (known: ${KNOWN_FUNCTIONS.join(', ')})`, name.pos)
     }
-    i++ // '('
+    this.i++ // '('
     const args: number[] = []
-    if (tokens[i].kind !== ')') {
-      args.push(parseExpression())
-      while (tokens[i].kind === ',') { i++; args.push(parseExpression()) }
+    if (this.peek().kind !== ')') {
+      args.push(this.parseExpression())
+      while (this.peek().kind === ',') { this.i++; args.push(this.parseExpression()) }
     }
-    expectClose(name, `'${name.text}('`, "',' or ")
+    this.expectClose(name, `'${name.text}('`, "',' or ")
     if (args.length < fn.min || args.length > fn.max) {
       const count = (n: number): string => n === 1 ? '1 argument' : `${n} arguments`
       const wanted = fn.max === Infinity ? `at least ${count(fn.min)}` : fn.min === fn.max ? count(fn.min) : `${fn.min} or ${count(fn.max)}`
@@ -206,18 +237,10 @@ export function evaluate (expression: string): number {
     return finite(fn.apply(...args), name.pos, fn.hint ?? `${name.text} of this argument is undefined`)
   }
 
-  function expectClose (open: Token, what: string, alternatives = ''): void {
-    const t = tokens[i]
-    if (t.kind === ')') { i++; return }
+  expectClose (open: Token, what: string, alternatives = ''): void {
+    const t = this.tokens[this.i]
+    if (t.kind === ')') { this.i++; return }
     if (t.kind === 'end') throw new CalculationError(`Missing ')' to close ${what} at position ${open.pos}`, open.pos)
     throw new CalculationError(`Unexpected '${t.text}' at position ${t.pos}: expected ${alternatives}')' to close ${what} at position ${open.pos}`, t.pos)
   }
-
-  const result = parseExpression()
-  const t = tokens[i]
-  if (t.kind !== 'end') {
-    const hint = t.kind === '(' || t.kind === 'name' ? " (use '*' to multiply)" : ''
-    throw new CalculationError(`Unexpected '${t.text}' at position ${t.pos}: expected an operator or the end of the expression${hint}`, t.pos)
-  }
-  return result === 0 ? 0 : result // normalise -0
 }

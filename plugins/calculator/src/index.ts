@@ -22,7 +22,8 @@ const calculator: FastifyPluginAsync = async (app) => {
       result: Type.Number({ description: 'The value of the expression' })
     }),
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
-    async handler ({ expression }) {
+    // Synchronous, as its work is: a handler may also be async (return a promise) when it awaits something.
+    handler ({ expression }) {
       try {
         const result = evaluate(expression)
         return { text: String(result), structuredContent: { result } }

@@ -99,7 +99,8 @@ async function platform (app: FastifyInstance, input: McpPlatformOptions): Promi
     // One hook for both (each hook is a step for every request): security headers, then the Origin/Host check.
     const checkOrigin = createOriginCheck({ allowedOrigins: options.allowedOrigins, allowedHosts: options.allowedHosts })
     scope.addHook('onRequest', (request, reply, done) => {
-      securityHeaders(request, reply, () => { checkOrigin(request, reply, done) })
+      securityHeaders(reply)
+      checkOrigin(request, reply, done)
     })
     if (auth !== undefined) {
       authRuntime = await enableAuth(scope, auth, { perMinute: limits.rateLimitPerMinute, ipPerMinute: limits.rateLimitIpPerMinute, store: options.rateLimitStore ?? state.rateLimitStore as RateLimitStoreClass | undefined })

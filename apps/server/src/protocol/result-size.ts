@@ -21,36 +21,54 @@ export function fitsJson (value: unknown, limit: number): boolean {
 export class NotJson extends Error {}
 
 function notJson (what: string): NotJson {
-  stack.length = 0
+  release()
   return new NotJson(what)
 }
 
-/** One walk, reused by every call (it never awaits, so nothing else uses it meanwhile). */
+/**
+ * One walk's stack, reused by every call (it never awaits, so nothing else
+ * uses it meanwhile). Its storage is kept for the next call (setting
+ * `length = 0` gives it up, and every call would allocate it again) unless a
+ * large result made it long. `top` counts what is on it; what is popped is
+ * cleared, so no result stays reachable.
+ */
 const stack: unknown[] = []
+let top = 0
+const KEPT_SLOTS = 1024
+
+function release (): void {
+  if (stack.length > KEPT_SLOTS) {
+    stack.length = 0
+    top = 0
+    return
+  }
+  while (top > 0) stack[--top] = undefined
+}
 
 function measure (value: unknown, limit: number, exact: boolean): number {
   let size = 0
-  stack.length = 0
-  stack.push(value)
-  while (stack.length > 0 && size <= limit) {
-    const item = stack.pop()
+  top = 0
+  stack[top++] = value
+  while (top > 0 && size <= limit) {
+    const item = stack[--top]
+    stack[top] = undefined
     if (typeof item === 'string') size += (exact ? Buffer.byteLength(item) : 3 * item.length) + 2
     else if (typeof item === 'number' || typeof item === 'boolean') size += 8
     else if (item === null || item === undefined) size += 4
     else if (typeof item === 'bigint') throw notJson('a BigInt, which JSON cannot carry (return it as a number or a string)')
     else if (Array.isArray(item)) {
       size += 2 + item.length
-      for (const element of item) stack.push(element)
+      for (const element of item) stack[top++] = element
     } else if (typeof item === 'object') {
       for (const key in item) {
         size += (exact ? Buffer.byteLength(key) : 3 * key.length) + 4
-        stack.push((item as Record<string, unknown>)[key])
+        stack[top++] = (item as Record<string, unknown>)[key]
       }
       size += 2
     }
   }
-  // Nothing held past the walk (a large result would otherwise stay reachable until the next call).
-  stack.length = 0
+  // Stopped past the limit: what is left on the stack is dropped (a large result would otherwise stay reachable).
+  release()
   return size
 }
 

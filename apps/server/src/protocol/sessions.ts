@@ -155,7 +155,13 @@ export class Sessions {
 
   /** The session for an id, or undefined when it is unknown, expired or deleted (HTTP 404). */
   async get (id: string): Promise<Session | undefined> {
-    const data = await reach(this.store.get(id))
+    // A try around the await rather than reach(): one promise less on every legacy request.
+    let data: SessionData | undefined
+    try {
+      data = await this.store.get(id)
+    } catch (error) {
+      unreachable(error)
+    }
     let session = this.#local.get(id)
     if (data === undefined) {
       // Ended where this instance could not hear it (another instance, a shared store's expiry): free what is local.

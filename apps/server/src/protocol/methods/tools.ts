@@ -9,11 +9,16 @@ import { insufficientScope, invalidParams, invalidToolResult, missingTasksExtens
 import { cutText, fitsJson, jsonSize, NotJson } from '../result-size.ts'
 import { formatMs, HandlerAborted, HandlerTimeout, runHandler, type HandlerOutcome } from '../run-handler.ts'
 import { declaresTasks, wireTask } from '../tasks/manager.ts'
-import { gateOf } from '../concurrency.ts'
+import { gateOf, type ToolGate } from '../concurrency.ts'
 
 const NO_ARGUMENTS: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>
 
-export async function callTool (core: CoreContext, call: Call): Promise<Record<string, unknown>> {
+/**
+ * Not an async function: it runs for every call, and a tool without a concurrency cap that is not
+ * called as a task (nearly every call) needs no await of its own; the others go to `gatedOrTask`.
+ * A refusal here is thrown synchronously, and the dispatcher answers it like a rejection.
+ */
+export function callTool (core: CoreContext, call: Call): Record<string, unknown> | Promise<Record<string, unknown>> {
   const { name } = call.params
   if (typeof name !== 'string') {
     throw invalidParams('"name" (the tool to call) must be a string')
@@ -44,11 +49,17 @@ export async function callTool (core: CoreContext, call: Call): Promise<Record<s
   // (read now: the validator keeps only its last result, and the queue below may wait).
   const input = tool.validateInput.parsed?.() ?? args
   const gate = gateOf(tool, core.options.budgets.toolQueueMax ?? 100)
+  if (gate !== undefined || asTask) return gatedOrTask(core, call, tool, input, gate, asTask)
+  return settleTool(core, call, tool, runHandler(core, call, tool, name, input as never, tool.handler))
+}
+
+/** A call that waits for a slot of its tool's concurrency cap, or may become a task. */
+async function gatedOrTask (core: CoreContext, call: Call, tool: RegisteredTool, input: unknown, gate: ToolGate | undefined, asTask: boolean): Promise<Record<string, unknown>> {
   if (gate !== undefined) {
     const refused = await gate.enter(call, tool, tool.timeoutMs ?? core.options.handlerTimeoutMs)
     if (refused !== undefined) return errorResult(refused)
   }
-  const running = runHandler(core, call, tool, name, input as never, tool.handler)
+  const running = runHandler(core, call, tool, tool.name, input as never, tool.handler)
   if (gate !== undefined) {
     // The slot frees when the call is answered (a handler abandoned after its time limit no longer counts).
     const leave = () => { gate.leave() }

@@ -75,9 +75,6 @@ function single (value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value
 }
 
-/** JSON answers below this size fit a socket's buffers: only larger ones get a write watch. */
-const WATCHED_PAYLOAD_CHARS = 64 * 1024
-
 /** Cuts the connection off if the response has not been written out within the write timeout. */
 function watchWrite (raw: ServerResponse, flow: FlowLimits): void {
   const timer = setTimeout(() => {
@@ -113,15 +110,6 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
     // Unique across instances sharing one event store: this instance's tag, then a counter.
     nextStreamId: () => `${instanceTag}${(++streamCounter).toString(36)}`
   }
-
-  // One hook for both (each hook is a step of every answer): a large JSON answer the client does not read
-  // is dropped after the write timeout (its memory with it); answers that finish during shutdown close
-  // their connection, so the server can close without waiting for keep-alive.
-  app.addHook('onSend', (_request, reply, payload, done) => {
-    if (typeof payload === 'string' && payload.length > WATCHED_PAYLOAD_CHARS) watchWrite(reply.raw, flow)
-    if (core.closing) reply.header('connection', 'close')
-    done(null, payload)
-  })
 
   // Only JSON bodies: anything else is answered 415 by Fastify (mapped to JSON-RPC below).
   app.removeContentTypeParser('text/plain')
@@ -230,7 +218,7 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
     const exchange = new HttpExchange(reply, session, options.principalOf(request), request.log, streams)
     if (!isRequest) {
       await core.dispatch(inbound, exchange)
-      return reply.code(202).send()
+      return answer(reply, 202)
     }
     // A listen stream stays open as long as the client likes: it counts against the stream quota.
     let releaseStream: (() => void) | undefined
@@ -253,9 +241,22 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
     exchange.release()
     if (reply.raw.destroyed) return
     if (exchange.session !== undefined && inbound.method === 'initialize') reply.header('mcp-session-id', exchange.session.id)
-    if (outcome.response === undefined) return reply.code(204).send()
-    return errorHeaders(reply, outcome.error, options.scopeChallenge).code(statusOf(outcome)).send(outcome.response)
+    if (outcome.response === undefined) return answer(reply, 204)
+    return answer(errorHeaders(reply, outcome.error, options.scopeChallenge), statusOf(outcome), outcome.response)
   })
+
+  /**
+   * A dispatched POST's JSON answer (done here, not in an onSend hook: a hook is a step of every reply).
+   * One finished during shutdown closes its connection, so the server can close without waiting for
+   * keep-alive; one the kernel did not take at once is watched, and cut off with its memory if the
+   * client does not read it within the write timeout.
+   */
+  function answer (reply: FastifyReply, status: number, body?: unknown): FastifyReply {
+    if (core.closing) reply.header('connection', 'close')
+    reply.code(status).send(body)
+    if (reply.raw.writableLength > 0) watchWrite(reply.raw, flow)
+    return reply
+  }
 
   await getRoute(async (request, reply) => {
     if (request.headers['mcp-session-id'] === undefined) {

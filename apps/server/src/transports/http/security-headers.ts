@@ -7,7 +7,7 @@
  * no referrer leaves; no MIME sniffing. HSTS is left to the TLS terminator,
  * which knows whether the origin is HTTPS.
  */
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply } from 'fastify'
 
 export const SECURITY_HEADERS = Object.freeze({
   'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
@@ -17,7 +17,9 @@ export const SECURITY_HEADERS = Object.freeze({
   'cross-origin-resource-policy': 'same-origin'
 })
 
-export function securityHeaders (_request: FastifyRequest, reply: FastifyReply, done: () => void): void {
-  reply.headers(SECURITY_HEADERS)
-  done()
+const NAMES = Object.keys(SECURITY_HEADERS) as Array<keyof typeof SECURITY_HEADERS>
+
+/** One header at a time from a list made once (`reply.headers(object)` lists the object's keys on every reply). */
+export function securityHeaders (reply: FastifyReply): void {
+  for (const name of NAMES) reply.header(name, SECURITY_HEADERS[name])
 }
