@@ -1,9 +1,14 @@
 /**
  * Runs one scenario: every server is started and checked first, then the
- * rounds alternate between them (A B C, A B C, …), so that a machine that
- * gets busier or quieter during the run shifts every server alike. Each
- * round's rate is also divided by the baseline's rate in the same round, and
- * the median of those paired ratios is reported beside the plain medians.
+ * rounds alternate between them (A B C, A B C, …, then A once more), so that
+ * a machine that gets busier or quieter during the run shifts every server
+ * alike. Each round's rate is also divided by the baseline's rate at the same
+ * moment: the baseline (A) is measured at the start of every round and once
+ * after the last, and a server measured between two of those is compared with
+ * the line between them at its place in the round (this machine's speed
+ * drifts within seconds, and a server measured late in a round would
+ * otherwise be compared with a baseline from several windows before). The
+ * median of those paired ratios is reported beside the plain medians.
  */
 import type { BenchServer } from './process.ts'
 import { spread, pairedRatios, type Spread } from './stats.ts'
@@ -44,6 +49,7 @@ export interface RotationOptions<Load> {
 
 export async function rotate<Load> (targets: Array<Target<Load>>, options: RotationOptions<Load>): Promise<Row[]> {
   const running: Array<{ target: Target<Load>, server: BenchServer, load: Load, results: RoundResult[], perCpu: number[] }> = []
+  let closing: number | undefined
   try {
     for (const target of targets) {
       const server = await target.start()
@@ -67,20 +73,34 @@ export async function rotate<Load> (targets: Array<Target<Load>>, options: Rotat
         options.log(`  round ${round}/${options.rounds} ${entry.target.name}: ${Math.round(result.rate)}/s, p99 ${result.p99} ms${result.errors > 0 ? `, ${result.errors} errors` : ''}`)
       }
     }
+    closing = running.length > 1 ? (await options.run(running[0].load, running[0].server, options.seconds)).rate : undefined
+    if (closing !== undefined) options.log(`  closing ${running[0].target.name}: ${Math.round(closing)}/s`)
   } finally {
     for (const entry of running) await entry.server.stop()
   }
-  const baseline = running[0].results.map((result) => result.rate)
-  return running.map(({ target, results, perCpu }) => ({
+  const starts = running[0].results.map((result) => result.rate)
+  return running.map(({ target, results, perCpu }, place) => ({
     name: target.name,
     note: target.note,
     rate: spread(results.map((r) => r.rate)),
     p50: spread(results.map((r) => r.p50)).median,
     p99: spread(results.map((r) => r.p99)),
     perCpu: spread(perCpu),
-    ratio: pairedRatios(results.map((r) => r.rate), baseline),
+    ratio: pairedRatios(results.map((r) => r.rate), baselineAt(starts, closing, place / running.length)),
     errors: results.reduce((sum, r) => sum + r.errors, 0),
     checked: results.reduce((sum, r) => sum + r.checked, 0),
     rounds: results.map((r) => Math.round(r.rate))
   }))
+}
+
+/**
+ * The baseline's rate, round by round, at `fraction` of the way through each
+ * round: on the line from its measurement at the round's start to the next
+ * one (the next round's start, or the closing measurement after the last).
+ */
+export function baselineAt (starts: number[], closing: number | undefined, fraction: number): number[] {
+  return starts.map((start, i) => {
+    const next = i + 1 < starts.length ? starts[i + 1] : closing ?? start
+    return start + (next - start) * fraction
+  })
 }
