@@ -4,8 +4,17 @@
  * answers, with no MCP work: no sessions, no validation, no evaluator (the
  * result of `calculate` is a constant), no hooks. `tools/list` serializes the
  * same list of tools each time.
+ *
+ * For bench/features.ts, two of the platform's production features can be
+ * added, one at a time, to measure what each costs on its own:
+ * BENCH_LOGGER=1 gives the route Fastify's logger as `npm start` sets it up
+ * (pino at warn, request logging off, the lazy request child), and
+ * BENCH_SECURITY_HEADERS=1 sets the platform's security headers on every
+ * answer, as the platform does, in an onRequest hook.
  */
-import Fastify from 'fastify'
+import Fastify, { LogController } from 'fastify'
+import { lazyChildLogger } from '../../apps/server/src/ops/lazy-child-logger.ts'
+import { securityHeaders } from '../../apps/server/src/transports/http/security-headers.ts'
 import { ANSWER, FILLER_TOOLS, ready, SERVER_INFO } from './catalog.ts'
 
 interface Message { jsonrpc?: string, id?: number | string, method?: string, params?: { _meta?: unknown } }
@@ -17,7 +26,15 @@ const TOOLS = [
   ...FILLER_TOOLS.map((tool) => ({ ...tool, inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] } }))
 ]
 
-const app = Fastify({ logger: false })
+const app = process.env.BENCH_LOGGER === '1'
+  ? Fastify({ logger: { level: 'warn' }, logController: new LogController({ disableRequestLogging: true }), childLoggerFactory: lazyChildLogger })
+  : Fastify({ logger: false })
+if (process.env.BENCH_SECURITY_HEADERS === '1') {
+  app.addHook('onRequest', (_request, reply, done) => {
+    securityHeaders(reply)
+    done()
+  })
+}
 app.post('/mcp', async (request, reply) => {
   const message = request.body as Message
   if (message?.jsonrpc !== '2.0' || typeof message.method !== 'string') {

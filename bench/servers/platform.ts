@@ -6,7 +6,8 @@
  * process.memoryUsage()) and lifts the per-client session and stream caps so
  * that one load generator can open thousands. BENCH_LOG_LEVEL=debug turns on
  * the per-request debug line, written to /dev/null as pino writes to a file
- * (synchronously), to measure what it costs.
+ * (synchronously), to measure what it costs. BENCH_NO_SHED=1 turns load
+ * shedding off (bench/features.ts measures what it costs).
  */
 import { writeHeapSnapshot } from 'node:v8'
 import { Type } from '@sinclair/typebox'
@@ -21,7 +22,10 @@ const logStream = logLevel === 'debug' ? pino.destination({ dest: '/dev/null', s
 const app = await buildApp({
   logLevel,
   stateSecret: 'bench',
-  ...(memory ? { limits: { maxSessions: 100_000, maxSessionsPerClient: 100_000, maxStreams: 100_000, maxStreamsPerClient: 100_000 } } : {}),
+  limits: {
+    ...(memory ? { maxSessions: 100_000, maxSessionsPerClient: 100_000, maxStreams: 100_000, maxStreamsPerClient: 100_000 } : {}),
+    ...(process.env.BENCH_NO_SHED === '1' ? { maxEventLoopDelayMs: 0 } : {})
+  },
   plugins: [{ plugin: calculator }, {
     plugin: async (app) => {
       app.mcp.tool({
