@@ -8,13 +8,13 @@ const percent = (value: number) => Number.isFinite(value) ? `${Math.round(100 * 
 
 export function rowsTable (rows: Row[], unit: string): string {
   const lines = [
-    `| server | ${unit}/s, median (min–max) | vs baseline, paired median (min–max) | per server CPU-s | p50 / p99 ms | answers checked | errors | setup |`,
+    `| server | ${unit}/s, median (min–max) | vs baseline, paired median (min–max) | per server CPU-s · vs baseline, paired | p50 / p99 ms | answers checked | errors | setup |`,
     '|---|---:|---:|---:|---:|---:|---:|---|'
   ]
   for (const row of rows) {
     lines.push(`| ${row.name} | ${rate(row.rate.median)} (${rate(row.rate.min)}–${rate(row.rate.max)}) | ` +
       `${percent(row.ratio.median)} (${percent(row.ratio.min)}–${percent(row.ratio.max)}) | ` +
-      `${Number.isFinite(row.perCpu.median) ? rate(row.perCpu.median) : '–'} | ${row.p50} / ${row.p99.median} | ${row.checked.toLocaleString('en-US')} | ${row.errors} | ${row.note} |`)
+      `${Number.isFinite(row.perCpu.median) ? `${rate(row.perCpu.median)} · ${percent(row.cpuRatio.median)}` : '–'} | ${row.p50} / ${row.p99.median} | ${row.checked.toLocaleString('en-US')} | ${row.errors} | ${row.note} |`)
   }
   return lines.join('\n')
 }

@@ -32,6 +32,8 @@ export interface Row {
   p99: Spread
   /** Answers per CPU-second of the server process: less sensitive to a busy machine than the rate. */
   perCpu: Spread
+  /** Answers per CPU-second ÷ the baseline's, paired like `ratio`: NaN where CPU time is not known. */
+  cpuRatio: Spread
   /** Rate ÷ the baseline's rate in the same round (the first target is the baseline). */
   ratio: Spread
   errors: number
@@ -49,7 +51,7 @@ export interface RotationOptions<Load> {
 
 export async function rotate<Load> (targets: Array<Target<Load>>, options: RotationOptions<Load>): Promise<Row[]> {
   const running: Array<{ target: Target<Load>, server: BenchServer, load: Load, results: RoundResult[], perCpu: number[] }> = []
-  let closing: number | undefined
+  let closing: { rate: number, perCpu: number } | undefined
   try {
     for (const target of targets) {
       const server = await target.start()
@@ -73,12 +75,18 @@ export async function rotate<Load> (targets: Array<Target<Load>>, options: Rotat
         options.log(`  round ${round}/${options.rounds} ${entry.target.name}: ${Math.round(result.rate)}/s, p99 ${result.p99} ms${result.errors > 0 ? `, ${result.errors} errors` : ''}`)
       }
     }
-    closing = running.length > 1 ? (await options.run(running[0].load, running[0].server, options.seconds)).rate : undefined
-    if (closing !== undefined) options.log(`  closing ${running[0].target.name}: ${Math.round(closing)}/s`)
+    if (running.length > 1) {
+      const baseline = running[0]
+      const before = baseline.server.cpuSeconds()
+      const result = await options.run(baseline.load, baseline.server, options.seconds)
+      closing = { rate: result.rate, perCpu: result.rate * options.seconds / (baseline.server.cpuSeconds() - before) }
+      options.log(`  closing ${baseline.target.name}: ${Math.round(result.rate)}/s`)
+    }
   } finally {
     for (const entry of running) await entry.server.stop()
   }
   const starts = running[0].results.map((result) => result.rate)
+  const cpuStarts = running[0].perCpu
   return running.map(({ target, results, perCpu }, place) => ({
     name: target.name,
     note: target.note,
@@ -86,7 +94,8 @@ export async function rotate<Load> (targets: Array<Target<Load>>, options: Rotat
     p50: spread(results.map((r) => r.p50)).median,
     p99: spread(results.map((r) => r.p99)),
     perCpu: spread(perCpu),
-    ratio: pairedRatios(results.map((r) => r.rate), baselineAt(starts, closing, place / running.length)),
+    ratio: pairedRatios(results.map((r) => r.rate), baselineAt(starts, closing?.rate, place / running.length)),
+    cpuRatio: pairedRatios(perCpu, baselineAt(cpuStarts, closing?.perCpu, place / running.length)),
     errors: results.reduce((sum, r) => sum + r.errors, 0),
     checked: results.reduce((sum, r) => sum + r.checked, 0),
     rounds: results.map((r) => Math.round(r.rate))
