@@ -79,3 +79,27 @@ t.test('npm start: SIGINT during a call longer than Fastify\'s default pluginTim
   t.equal(code, 0, 'a clean drain exits 0')
   t.notMatch(server.logs.join('\n'), /AVV_ERR_READY_TIMEOUT|did not start in time/, 'no plugin timeout')
 })
+
+t.test('while shutting down, every answer and refusal of the endpoint closes its keep-alive connection', async (t) => {
+  const { app } = await listening(1000)
+  t.teardown(() => app.close())
+  const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'sleep' }
+  const call = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'sleep', arguments: { ms: 1 }, _meta: META } })
+  const before = await app.inject({ method: 'POST', url: '/mcp', headers, payload: call })
+  t.equal(before.statusCode, 200)
+  t.not(before.headers.connection, 'close', 'before shutdown the connection is kept')
+
+  app.mcpCore.beginShutdown()
+  const answered = await app.inject({ method: 'POST', url: '/mcp', headers, payload: call })
+  t.equal(answered.statusCode, 200)
+  t.equal(answered.headers.connection, 'close', 'a call answered')
+  const refused = await app.inject({ method: 'POST', url: '/mcp', headers: { ...headers, accept: 'text/html' }, payload: call })
+  t.equal(refused.statusCode, 406)
+  t.equal(refused.headers.connection, 'close', 'a refusal by the POST handler')
+  const malformed = await app.inject({ method: 'POST', url: '/mcp', headers, payload: '{"jsonrpc":' })
+  t.equal(malformed.statusCode, 400)
+  t.equal(malformed.headers.connection, 'close', 'a parse error, answered by the error handler')
+  const unknownSession = await app.inject({ method: 'DELETE', url: '/mcp', headers: { 'mcp-session-id': 'no-such-session' } })
+  t.equal(unknownSession.statusCode, 404)
+  t.equal(unknownSession.headers.connection, 'close', 'a DELETE of an unknown session')
+})

@@ -131,22 +131,22 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
   app.setErrorHandler((error: Error & { code?: string, statusCode?: number }, request, reply) => {
     switch (error.code) {
       case 'FST_ERR_CTP_BODY_TOO_LARGE':
-        return sendError(reply, bodyTooLarge(options.bodyLimit))
+        return refuse(reply, bodyTooLarge(options.bodyLimit))
       case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-        return sendError(reply, unsupportedMediaType(request.headers['content-type'] ?? '(none)'))
+        return refuse(reply, unsupportedMediaType(request.headers['content-type'] ?? '(none)'))
       case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-        return sendError(reply, parseError('the body is empty; send one JSON-RPC message'))
+        return refuse(reply, parseError('the body is empty; send one JSON-RPC message'))
     }
     if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') {
-      return sendError(reply, parseError(error.message))
+      return refuse(reply, parseError(error.message))
     }
     if (error.statusCode !== undefined && error.statusCode < 500) {
-      return sendError(reply, httpClientError(error.statusCode, error.message))
+      return refuse(reply, httpClientError(error.statusCode, error.message))
     }
     // Already a wire error (the shared state unreachable, say): it says what to do.
-    if (error instanceof ProtocolError) return sendError(reply, error)
+    if (error instanceof ProtocolError) return refuse(reply, error)
     request.log.error({ err: error }, 'MCP HTTP request failed')
-    return sendError(reply, transportFailed())
+    return refuse(reply, transportFailed())
   })
 
   /** `GET path` in a context of its own, with the WebSocket plugin when WebSocket is served. */
@@ -159,7 +159,7 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
 
   if (!options.http) {
     // WebSocket only: the path answers plain HTTP with a pointer to the upgrade.
-    await getRoute(async (_request, reply) => sendError(reply.header('upgrade', 'websocket'), upgradeRequired()))
+    await getRoute(async (_request, reply) => refuse(reply.header('upgrade', 'websocket'), upgradeRequired()))
     return
   }
 
@@ -167,12 +167,12 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
   async function sessionOf (request: FastifyRequest, reply: FastifyReply): Promise<Session | undefined> {
     const id = single(request.headers['mcp-session-id'])
     if (id === undefined) {
-      sendError(reply, sessionIdRequired())
+      refuse(reply, sessionIdRequired())
       return undefined
     }
     const session = await core.sessions.get(id)
     if (session === undefined || session.data.principalId !== options.principalOf(request)?.id) {
-      sendError(reply, sessionNotFound())
+      refuse(reply, sessionNotFound())
       return undefined
     }
     return session
@@ -180,36 +180,36 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
 
   app.post(options.path, { bodyLimit: options.bodyLimit }, async (request, reply) => {
     const key = forbiddenKeys.get(request)
-    if (key !== undefined) return sendError(reply, forbiddenKey(key), requestIdOf(request.body))
+    if (key !== undefined) return refuse(reply, forbiddenKey(key), requestIdOf(request.body))
     const inbound = core.read(request.body)
-    if ('response' in inbound) return reply.code(statusOf(inbound)).send(inbound.response)
+    if ('response' in inbound) return answer(reply, statusOf(inbound), inbound.response)
     const isRequest = inbound.kind === 'request'
     // Only a request's id goes in an error: a client's response (to no request of this server) gets null.
     const id = isRequest ? inbound.id as RequestId : null
     const accept = request.headers.accept
     if (isRequest && !(acceptsJson(accept) && acceptsSse(accept))) {
-      return sendError(reply, notAcceptable('both application/json and text/event-stream'), id)
+      return refuse(reply, notAcceptable('both application/json and text/event-stream'), id)
     }
 
     let session: Session | undefined
     const versionHeader = single(request.headers['mcp-protocol-version'])
     if (inbound.era === 'modern') {
       const mismatch = checkModernHeaders(request.headers, inbound, core.registry)
-      if (mismatch !== undefined) return sendError(reply, mismatch, id)
+      if (mismatch !== undefined) return refuse(reply, mismatch, id)
     } else if (inbound.method === 'initialize') {
       if (versionHeader !== undefined && isModernVersion(versionHeader)) {
-        return sendError(reply, headerMismatch(`initialize (protocol 2025-11-25 and earlier) was sent with MCP-Protocol-Version '${versionHeader}'`), id)
+        return refuse(reply, headerMismatch(`initialize (protocol 2025-11-25 and earlier) was sent with MCP-Protocol-Version '${versionHeader}'`), id)
       }
     } else {
       if (versionHeader !== undefined && isModernVersion(versionHeader) && inbound.claimedVersion !== undefined) {
         // The body claims a legacy revision in _meta, the header a modern one: they disagree.
-        return sendError(reply, headerMismatch(`MCP-Protocol-Version header value '${versionHeader}' does not match body value '${String(inbound.claimedVersion)}'`), id)
+        return refuse(reply, headerMismatch(`MCP-Protocol-Version header value '${versionHeader}' does not match body value '${String(inbound.claimedVersion)}'`), id)
       }
       if (versionHeader !== undefined && isModernVersion(versionHeader)) {
-        return sendError(reply, versionHeaderWithoutEnvelope(versionHeader, META.protocolVersion, META.clientCapabilities), id)
+        return refuse(reply, versionHeaderWithoutEnvelope(versionHeader, META.protocolVersion, META.clientCapabilities), id)
       }
       if (versionHeader !== undefined && !LEGACY_VERSIONS.includes(versionHeader)) {
-        return sendError(reply, unsupportedVersionHeader(versionHeader, LEGACY_VERSIONS, MODERN_VERSIONS), id)
+        return refuse(reply, unsupportedVersionHeader(versionHeader, LEGACY_VERSIONS, MODERN_VERSIONS), id)
       }
       session = await sessionOf(request, reply)
       if (session === undefined) return reply
@@ -224,7 +224,7 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
     let releaseStream: (() => void) | undefined
     if (inbound.method === 'subscriptions/listen') {
       const acquired = options.streamQuota.acquire(exchange.clientKey, 'subscriptions/listen')
-      if (typeof acquired !== 'function') return sendError(reply, acquired, inbound.id)
+      if (typeof acquired !== 'function') return refuse(reply, acquired, inbound.id)
       releaseStream = acquired
       reply.raw.once('close', releaseStream)
       cutAtExpiry(reply.raw, exchange.principal, request.log)
@@ -246,7 +246,7 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
   })
 
   /**
-   * A dispatched POST's JSON answer (done here, not in an onSend hook: a hook is a step of every reply).
+   * A JSON answer of the endpoint (done here, not in an onSend hook: a hook is a step of every reply).
    * One finished during shutdown closes its connection, so the server can close without waiting for
    * keep-alive; one the kernel did not take at once is watched, and cut off with its memory if the
    * client does not read it within the write timeout.
@@ -258,13 +258,19 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
     return reply
   }
 
+  /** A refusal (a wire error) of the endpoint: during shutdown it closes its connection too, as answer() does. */
+  function refuse (reply: FastifyReply, error: ProtocolError, id: RequestId | null = null): FastifyReply {
+    if (core.closing) reply.header('connection', 'close')
+    return sendError(reply, error, id)
+  }
+
   await getRoute(async (request, reply) => {
     if (request.headers['mcp-session-id'] === undefined) {
-      return sendError(reply.header('allow', 'POST'), methodNotAllowed('GET opens the notification stream of a 2025-era session (send Mcp-Session-Id); ' +
+      return refuse(reply.header('allow', 'POST'), methodNotAllowed('GET opens the notification stream of a 2025-era session (send Mcp-Session-Id); ' +
       '2026-07-28 clients POST subscriptions/listen instead'))
     }
     if (!acceptsSse(request.headers.accept)) {
-      return sendError(reply, notAcceptable('text/event-stream'))
+      return refuse(reply, notAcceptable('text/event-stream'))
     }
     const session = await sessionOf(request, reply)
     if (session === undefined) return reply
@@ -279,10 +285,10 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
       }
     }
     if (session.channel !== undefined) {
-      return sendError(reply, streamConflict())
+      return refuse(reply, streamConflict())
     }
     const releaseStream = options.streamQuota.acquire(clientKeyOf(options.principalOf(request), request.ip), 'GET stream')
-    if (typeof releaseStream !== 'function') return sendError(reply, releaseStream)
+    if (typeof releaseStream !== 'function') return refuse(reply, releaseStream)
     reply.raw.once('close', releaseStream)
     cutAtExpiry(reply.raw, options.principalOf(request), request.log)
     reply.hijack()
@@ -324,18 +330,18 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
   app.route({
     method: ['PUT', 'PATCH'],
     url: options.path,
-    handler: async (request, reply) => sendError(reply.header('allow', 'GET, POST, DELETE'),
+    handler: async (request, reply) => refuse(reply.header('allow', 'GET, POST, DELETE'),
       methodNotAllowed(`${request.method} is not a method of the MCP endpoint: POST carries every message (GET and DELETE serve 2025-era sessions)`))
   })
 
   app.delete(options.path, async (request, reply) => {
     if (request.headers['mcp-session-id'] === undefined) {
-      return sendError(reply.header('allow', 'POST'), methodNotAllowed('DELETE ends a 2025-era session (send Mcp-Session-Id); 2026-07-28 has no sessions'))
+      return refuse(reply.header('allow', 'POST'), methodNotAllowed('DELETE ends a 2025-era session (send Mcp-Session-Id); 2026-07-28 has no sessions'))
     }
     const session = await sessionOf(request, reply)
     if (session === undefined) return reply
     await core.sessions.delete(session.id)
     request.log.info({ session: sessionRef(session.id) }, 'session deleted by the client')
-    return reply.code(200).send()
+    return answer(reply, 200)
   })
 }
