@@ -67,7 +67,7 @@ function measure (value: unknown, limit: number, exact: boolean): number {
       size += 2
     }
   }
-  // Stopped past the limit: what is left on the stack is dropped (a large result would otherwise stay reachable).
+  // Whatever a walk stopped past the limit left on the stack is dropped (a large result would otherwise stay reachable).
   release()
   return size
 }

@@ -15,7 +15,7 @@ import {
   bodyTooLarge, forbiddenKey, headerMismatch, httpClientError, methodNotAllowed, notAcceptable, parseError, ProtocolError, sessionIdRequired,
   sessionNotFound, streamConflict, transportFailed, unsupportedMediaType, upgradeRequired, unsupportedVersionHeader, versionHeaderWithoutEnvelope
 } from '../../protocol/errors.ts'
-import type { JsonRpcMessage, RequestId } from '../../protocol/jsonrpc.ts'
+import { failureFrom, type JsonRpcMessage, type RequestId } from '../../protocol/jsonrpc.ts'
 import { RateLimitedWarning, sessionRef } from '../../protocol/log-values.ts'
 import type { Session } from '../../protocol/sessions.ts'
 import { isModernVersion, LEGACY_VERSIONS, META, MODERN_VERSIONS } from '../../protocol/versions.ts'
@@ -27,7 +27,7 @@ import { checkModernHeaders } from './headers.ts'
 import { HttpExchange, type StreamSettings } from './exchange.ts'
 import { followStream } from './follow.ts'
 import { SseStream, type FlowLimits } from './sse.ts'
-import { errorHeaders, sendError, statusOf } from './status.ts'
+import { errorHeaders, statusOf } from './status.ts'
 import { cutAtExpiry } from './stream-expiry.ts'
 
 export interface HttpTransportOptions {
@@ -258,10 +258,9 @@ export const httpTransport: FastifyPluginAsync<HttpTransportOptions> = async (ap
     return reply
   }
 
-  /** A refusal (a wire error) of the endpoint: during shutdown it closes its connection too, as answer() does. */
+  /** A refusal (a wire error) of the endpoint, answered like any other answer: its status, its headers, a JSON-RPC error. */
   function refuse (reply: FastifyReply, error: ProtocolError, id: RequestId | null = null): FastifyReply {
-    if (core.closing) reply.header('connection', 'close')
-    return sendError(reply, error, id)
+    return answer(errorHeaders(reply, error), error.httpStatus, failureFrom(id, error))
   }
 
   await getRoute(async (request, reply) => {
