@@ -1,8 +1,8 @@
 /**
  * This platform, built as `npm start` builds it (buildApp: origin and host
  * checks, security headers, load shedding, metrics, every budget at its
- * default) with the calculator plugin and the benchmark's `count` and filler
- * tools. BENCH_MEMORY=1 adds `GET /bench/memory` (a full GC, then
+ * default) with the calculator plugin and the benchmark's `constant`, `count`
+ * and filler tools. BENCH_MEMORY=1 adds `GET /bench/memory` (a full GC, then
  * process.memoryUsage()) and lifts the per-client session and stream caps so
  * that one load generator can open thousands. BENCH_LOG_LEVEL=debug turns on
  * the per-request debug line, written to /dev/null as pino writes to a file
@@ -14,7 +14,7 @@ import { Type } from '@sinclair/typebox'
 import pino from 'pino'
 import { buildApp } from '../../apps/server/src/app.ts'
 import calculator from '../../plugins/calculator/src/index.ts'
-import { FILLER_TOOLS, PROGRESS_STEPS, ready } from './catalog.ts'
+import { ANSWER, FILLER_TOOLS, PROGRESS_STEPS, ready } from './catalog.ts'
 
 const memory = process.env.BENCH_MEMORY === '1'
 const logLevel = process.env.BENCH_LOG_LEVEL === 'debug' ? 'debug' : 'warn'
@@ -28,6 +28,17 @@ const app = await buildApp({
   },
   plugins: [{ plugin: calculator }, {
     plugin: async (app) => {
+      // The calculator's schemas with a handler that answers what the bare route answers (no evaluator): what the platform
+      // costs on a tool that does nothing. Not with the filler tools: tools/list must list as many tools as the others.
+      if (FILLER_TOOLS.length === 0) {
+        app.mcp.tool({
+          name: 'constant',
+          description: 'Answers 5 whatever the expression',
+          input: Type.Object({ expression: Type.String({ minLength: 1, maxLength: 1000 }) }, { additionalProperties: false }),
+          output: Type.Object({ result: Type.Number() }),
+          handler: () => ({ text: String(ANSWER), structuredContent: { result: ANSWER } })
+        })
+      }
       app.mcp.tool({
         name: 'count',
         description: 'Counts with progress',

@@ -58,7 +58,8 @@ http {
   }
   upstream mcp {
 ${upstreamPorts.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=1s;`).join('\n')}
-    keepalive 16;
+    # As deploy/nginx/nginx.conf: enough idle upstream connections for the benchmark's 50 clients (16 made nginx open and close connections under load).
+    keepalive 64;
   }
   server {
     listen 127.0.0.1:${port};
