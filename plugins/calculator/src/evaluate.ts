@@ -63,31 +63,57 @@ const CONSTANTS: Record<string, number> = { pi: Math.PI, e: Math.E }
 type Kind = 'number' | 'name' | 'op' | '(' | ')' | ',' | 'end'
 interface Token { kind: Kind, text: string, pos: number }
 
-// A number: digits with an optional '.', or '.' then digits; then an optional
-// exponent. The exponent's digits are optional here so that "1e" is reported
-// as a malformed number instead of as "1" followed by the constant e.
-const NUMBER = /(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?(\d*))?/y
-const NAME = /[A-Za-z_][A-Za-z0-9_]*/y
-const DIGIT_OR_DOT = /[\d.]/
-const NAME_START = /[A-Za-z_]/
-const SPACE = /\s/
 const OPERATORS = '+-*/%^'
+
+// Character classes by code: a regular expression per character cost more than the rest of a short expression's work.
+const isDigit = (code: number): boolean => code >= 48 && code <= 57
+const isNameStart = (code: number): boolean => (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95
+const isNamePart = (code: number): boolean => isNameStart(code) || isDigit(code)
+/** What `\s` matches: space, tab, line breaks, and the other characters trim() removes. */
+const isSpace = (code: number, c: string): boolean => code === 32 || c.trim() === ''
+
+function skip (src: string, i: number, part: (code: number) => boolean): number {
+  while (i < src.length && part(src.charCodeAt(i))) i++
+  return i
+}
+
+/**
+ * The end of the number starting at `start` (-1 if none does): digits with an
+ * optional '.', or '.' then digits; then an optional exponent. "1e" is
+ * reported as a malformed number, not read as "1" followed by the constant e.
+ */
+function scanNumber (src: string, start: number): number {
+  let i = skip(src, start, isDigit)
+  const whole = i > start
+  if (src[i] === '.') {
+    const end = skip(src, i + 1, isDigit)
+    if (!whole && end === i + 1) return -1
+    i = end
+  } else if (!whole) {
+    return -1
+  }
+  if (src[i] === 'e' || src[i] === 'E') {
+    const digits = src[i + 1] === '+' || src[i + 1] === '-' ? i + 2 : i + 1
+    const end = skip(src, digits, isDigit)
+    if (end === digits) throw new CalculationError(`Malformed number '${src.slice(start, end)}' at position ${start}: expected digits in the exponent`, start)
+    i = end
+  }
+  return i
+}
 
 function tokenize (src: string): Token[] {
   const tokens: Token[] = []
   let i = 0
   while (i < src.length) {
     const c = src[i]
-    if (SPACE.test(c)) { i++; continue }
+    const code = src.charCodeAt(i)
+    if (isSpace(code, c)) { i++; continue }
     let token: Token
-    // Each pattern is tried only where its token can start: one regular expression per token, not two per character.
-    const m = DIGIT_OR_DOT.test(c) ? (NUMBER.lastIndex = i, NUMBER.exec(src)) : null
-    if (m !== null) {
-      if (m[1] === '') throw new CalculationError(`Malformed number '${m[0]}' at position ${i}: expected digits in the exponent`, i)
-      token = { kind: 'number', text: m[0], pos: i }
-    } else if (NAME_START.test(c)) {
-      NAME.lastIndex = i
-      token = { kind: 'name', text: (NAME.exec(src) as RegExpExecArray)[0], pos: i }
+    const numberEnd = scanNumber(src, i)
+    if (numberEnd !== -1) {
+      token = { kind: 'number', text: src.slice(i, numberEnd), pos: i }
+    } else if (isNameStart(code)) {
+      token = { kind: 'name', text: src.slice(i, skip(src, i + 1, isNamePart)), pos: i }
     } else if (OPERATORS.includes(c)) {
       token = { kind: 'op', text: c, pos: i }
     } else if (c === '(' || c === ')' || c === ',') {
