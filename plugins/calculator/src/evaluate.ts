@@ -70,7 +70,7 @@ const isDigit = (code: number): boolean => code >= 48 && code <= 57
 const isNameStart = (code: number): boolean => (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95
 const isNamePart = (code: number): boolean => isNameStart(code) || isDigit(code)
 /** What `\s` matches: space, tab, line breaks, and the other characters trim() removes. */
-const isSpace = (code: number, c: string): boolean => code === 32 || c.trim() === ''
+const isSpace = (c: string): boolean => c === ' ' || c.trim() === ''
 
 function skip (src: string, i: number, part: (code: number) => boolean): number {
   while (i < src.length && part(src.charCodeAt(i))) i++
@@ -106,13 +106,12 @@ function tokenize (src: string): Token[] {
   let i = 0
   while (i < src.length) {
     const c = src[i]
-    const code = src.charCodeAt(i)
-    if (isSpace(code, c)) { i++; continue }
+    if (isSpace(c)) { i++; continue }
     let token: Token
     const numberEnd = scanNumber(src, i)
     if (numberEnd !== -1) {
       token = { kind: 'number', text: src.slice(i, numberEnd), pos: i }
-    } else if (isNameStart(code)) {
+    } else if (isNameStart(src.charCodeAt(i))) {
       token = { kind: 'name', text: src.slice(i, skip(src, i + 1, isNamePart)), pos: i }
     } else if (OPERATORS.includes(c)) {
       token = { kind: 'op', text: c, pos: i }
