@@ -45,6 +45,8 @@ export function callTargets (): Array<Target<HttpCase>> {
     target('mcp-platform 2026-07-28', 'stateless request, JSON answer', 'platform.ts', {}, modernCall('calculate', CALC, STRUCTURED)),
     target('mcp-platform 2025-11-25', 'one session, JSON answers', 'platform.ts', {}, sessionCall('calculate', CALC, STRUCTURED)),
     target('mcp-platform 2026-07-28, constant tool', 'the calculator\'s schemas, a handler that answers 5 without evaluating (as the bare route does)', 'platform.ts', {}, modernCall('constant', CALC, STRUCTURED)),
+    target('platform shell, no MCP work', 'the app npm start builds, answering on a route with the MCP endpoint\'s hook and parser but no MCP work: what the HTTP set-up costs', 'platform-shell.ts', {},
+      async () => ({ ...callCase('modern', modernHeaders('tools/call', 'calculate'), 'calculate', CALC, STRUCTURED), path: '/shell' })),
     target('mcp-platform 2026-07-28, LOG_LEVEL=debug', 'a log line per request (to /dev/null): what the debug request log costs', 'platform.ts', { BENCH_LOG_LEVEL: 'debug' }, modernCall('calculate', CALC, STRUCTURED)),
     target('SDK v1 stateless', '@modelcontextprotocol/sdk 1.x, server + transport per request, JSON answers (2025-11-25)', 'sdk-v1.ts', {}, statelessCall('calculate', CALC, STRUCTURED)),
     target('SDK v1 sessions', '@modelcontextprotocol/sdk 1.x, transport per session, JSON answers (2025-11-25)', 'sdk-v1.ts', { BENCH_SESSIONS: '1' }, sessionCall('calculate', CALC, STRUCTURED)),
