@@ -13,6 +13,7 @@
 import { buildApp } from '../../apps/server/src/app.ts'
 import { createOriginCheck } from '../../apps/server/src/transports/http/origin.ts'
 import { parseJsonMessage } from '../../apps/server/src/transports/json-message.ts'
+import { LOOPBACK_HOSTS } from '../../apps/server/src/transports/loopback.ts'
 import { securityHeaders } from '../../apps/server/src/transports/http/security-headers.ts'
 import calculator from '../../plugins/calculator/src/index.ts'
 import { ANSWER, ready, SERVER_INFO } from './catalog.ts'
@@ -20,8 +21,8 @@ import { ANSWER, ready, SERVER_INFO } from './catalog.ts'
 interface Message { jsonrpc?: string, id?: number | string, method?: string }
 
 const META = { 'io.modelcontextprotocol/serverInfo': SERVER_INFO }
-// As the platform's defaults: no Origin allowed but none sent; loopback Hosts.
-const checkOrigin = createOriginCheck({ allowedOrigins: [], allowedHosts: ['localhost', '127.0.0.1', '[::1]'] })
+// The platform's defaults: no cross-origin caller allowed, loopback Hosts.
+const checkOrigin = createOriginCheck({ allowedOrigins: [], allowedHosts: [...LOOPBACK_HOSTS] })
 
 const app = await buildApp({
   logLevel: 'warn',
