@@ -11,28 +11,24 @@
  * limit and cancellation, result checks, metrics).
  */
 import { buildApp } from '../../apps/server/src/app.ts'
-import { createOriginCheck } from '../../apps/server/src/transports/http/origin.ts'
+import { endpointGuard } from '../../apps/server/src/transports/http/endpoint-guard.ts'
 import { parseJsonMessage } from '../../apps/server/src/transports/json-message.ts'
 import { LOOPBACK_HOSTS } from '../../apps/server/src/transports/loopback.ts'
-import { securityHeaders } from '../../apps/server/src/transports/http/security-headers.ts'
 import calculator from '../../plugins/calculator/src/index.ts'
 import { ANSWER, ready, SERVER_INFO } from './catalog.ts'
 
 interface Message { jsonrpc?: string, id?: number | string, method?: string }
 
 const META = { 'io.modelcontextprotocol/serverInfo': SERVER_INFO }
-// The platform's defaults: no cross-origin caller allowed, loopback Hosts.
-const checkOrigin = createOriginCheck({ allowedOrigins: [], allowedHosts: [...LOOPBACK_HOSTS] })
 
 const app = await buildApp({
   logLevel: 'warn',
   stateSecret: 'bench',
   plugins: [{ plugin: calculator }, {
     plugin: async (app) => {
-      app.addHook('onRequest', (request, reply, done) => {
-        securityHeaders(reply)
-        checkOrigin(request, reply, done)
-      })
+      // The platform's defaults: no cross-origin caller allowed, loopback Hosts.
+      app.addHook('onRequest', endpointGuard({ allowedOrigins: [], allowedHosts: [...LOOPBACK_HOSTS] }))
+      // The endpoint's parse step (parseJsonMessage); a body with a forbidden key is refused below.
       app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
         try {
           const parsed = parseJsonMessage(body as string)

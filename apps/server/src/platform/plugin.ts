@@ -24,8 +24,7 @@ import { Registry } from '../registry/registry.ts'
 import { createMemoryState, type SharedState } from '../state/index.ts'
 import { createCredentialCheck, enableAuth, principalOf, resolveAuth, type AuthRuntime } from '../auth/plugin.ts'
 import { metadataRoutes } from '../auth/metadata.ts'
-import { createOriginCheck } from '../transports/http/origin.ts'
-import { securityHeaders } from '../transports/http/security-headers.ts'
+import { endpointGuard } from '../transports/http/endpoint-guard.ts'
 import { StreamQuota } from '../transports/stream-quota.ts'
 import { httpTransport } from '../transports/http/plugin.ts'
 import { createWebSocketTransport, type WebSocketTransport, type WebSocketTransportOptions } from '../transports/websocket/transport.ts'
@@ -96,12 +95,7 @@ async function platform (app: FastifyInstance, input: McpPlatformOptions): Promi
     ? claimWebSocket(app, core, options, streamQuota, async (request) => await authRuntime?.admitMessage?.(request))
     : undefined
   await app.register(async function mcpEndpoint (scope) {
-    // One hook for both (each hook is a step for every request): security headers, then the Origin/Host check.
-    const checkOrigin = createOriginCheck({ allowedOrigins: options.allowedOrigins, allowedHosts: options.allowedHosts })
-    scope.addHook('onRequest', (request, reply, done) => {
-      securityHeaders(reply)
-      checkOrigin(request, reply, done)
-    })
+    scope.addHook('onRequest', endpointGuard({ allowedOrigins: options.allowedOrigins, allowedHosts: options.allowedHosts }))
     if (auth !== undefined) {
       authRuntime = await enableAuth(scope, auth, { perMinute: limits.rateLimitPerMinute, ipPerMinute: limits.rateLimitIpPerMinute, store: options.rateLimitStore ?? state.rateLimitStore as RateLimitStoreClass | undefined })
     }
