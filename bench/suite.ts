@@ -18,6 +18,7 @@ import { findBinary } from '../test/helpers/binaries.ts'
 import { pinGenerator, ROOT } from './lib/process.ts'
 import { memoryTable, rowsTable, startupTable } from './lib/report.ts'
 import { rotate, type Row } from './lib/rotation.ts'
+import { targetChecks, targetsTable } from './lib/targets.ts'
 import { measureMemory, type MemoryResult } from './scenarios/memory.ts'
 import { callTargets, httpRun, listTargets, progressTargets } from './scenarios/http.ts'
 import { nginxTargets } from './scenarios/nginx.ts'
@@ -84,8 +85,13 @@ const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Mat
 const command = `npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`
 const minutes = ((Date.now() - started) / 60_000).toFixed(1)
 log(`\ndone in ${minutes} min`)
+// The time target is for the whole suite at its default rounds, windows and connections.
+const fullRun = !quick && only === undefined && ['--rounds', '--seconds', '--connections'].every((option) => !args.includes(option))
+const figures = { call: scenarios.find((s) => s.id === 'call')?.rows, startup, memory, fullRunMinutes: fullRun ? Number(minutes) : undefined }
+const targets = targetsTable(figures)
+console.log(`\n### Targets\n\n${targets}`)
 
-const results = { date: new Date().toISOString(), machine, command, pinning, minutes: Number(minutes), rounds, seconds, connections, scenarios, startup, memory }
+const results = { date: new Date().toISOString(), machine, command, pinning, minutes: Number(minutes), rounds, seconds, connections, targets: targetChecks(figures), scenarios, startup, memory }
 const panels: Panel[] = scenarios.map((s) => ({ title: s.title, rows: s.rows }))
 const svg = chart(panels, `mcp-platform benchmarks · ${machine} · ${results.date.slice(0, 10)}`)
 const outDir = writeDocs ? join(ROOT, 'docs') : join(ROOT, 'bench/results')
@@ -96,6 +102,10 @@ writeFileSync(join(outDir, 'benchmarks.svg'), svg)
 const section = [
   `Measured ${results.date.slice(0, 16).replace('T', ' ')} UTC on ${machine}; ${pinning}.`,
   `Command: \`${command}\` (${minutes} min). Raw figures: [benchmarks.json](benchmarks.json).`,
+  '',
+  '### Targets',
+  '',
+  targets,
   '',
   '![Throughput relative to the bare baselines](benchmarks.svg)',
   ...scenarios.flatMap((s) => ['', `### ${s.title}`, '', `${s.rounds} rounds of ${s.seconds} s per server.`, '', rowsTable(s.rows, s.unit)]),

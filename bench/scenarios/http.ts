@@ -38,13 +38,21 @@ const sessionCall = (tool: string, args: Record<string, unknown>, expected: stri
 const statelessCall = (tool: string, args: Record<string, unknown>, expected: string, meta?: Record<string, unknown>): Prepare =>
   async () => callCase('legacy', STATELESS_LEGACY_HEADERS, tool, args, expected, meta)
 
+/** The `call` scenario's rows that the issue's targets name (bench/lib/targets.ts reads them by these names). */
+export const CALL_ROWS = {
+  baseline: 'bare Fastify route',
+  modern: 'mcp-platform 2026-07-28',
+  session: 'mcp-platform 2025-11-25',
+  trivial: 'mcp-platform 2026-07-28, constant tool'
+} as const
+
 /** `tools/call calculate` answered as JSON: the platform in both eras against the bare route and the other servers. */
 export function callTargets (): Array<Target<HttpCase>> {
   return [
-    target('bare Fastify route', 'parse, check the envelope, answer; no MCP work, no evaluator', 'bare-fastify.ts', {}, modernCall('calculate', CALC, STRUCTURED)),
-    target('mcp-platform 2026-07-28', 'stateless request, JSON answer', 'platform.ts', {}, modernCall('calculate', CALC, STRUCTURED)),
-    target('mcp-platform 2025-11-25', 'one session, JSON answers', 'platform.ts', {}, sessionCall('calculate', CALC, STRUCTURED)),
-    target('mcp-platform 2026-07-28, constant tool', 'the calculator\'s schemas, a handler that answers 5 without evaluating (as the bare route does)', 'platform.ts', {}, modernCall('constant', CALC, STRUCTURED)),
+    target(CALL_ROWS.baseline, 'parse, check the envelope, answer; no MCP work, no evaluator', 'bare-fastify.ts', {}, modernCall('calculate', CALC, STRUCTURED)),
+    target(CALL_ROWS.modern, 'stateless request, JSON answer', 'platform.ts', {}, modernCall('calculate', CALC, STRUCTURED)),
+    target(CALL_ROWS.session, 'one session, JSON answers', 'platform.ts', {}, sessionCall('calculate', CALC, STRUCTURED)),
+    target(CALL_ROWS.trivial, 'the calculator\'s schemas, a handler that answers 5 without evaluating (as the bare route does)', 'platform.ts', {}, modernCall('constant', CALC, STRUCTURED)),
     target('platform shell, no MCP work', 'the app npm start builds, answering on a route with the MCP endpoint\'s hook and parser but no MCP work: what the HTTP set-up costs', 'platform-shell.ts', {},
       async () => ({ ...callCase('modern', modernHeaders('tools/call', 'calculate'), 'calculate', CALC, STRUCTURED), path: '/shell' })),
     target('mcp-platform 2026-07-28, LOG_LEVEL=debug', 'a log line per request (to /dev/null): what the debug request log costs', 'platform.ts', { BENCH_LOG_LEVEL: 'debug' }, modernCall('calculate', CALC, STRUCTURED)),

@@ -12,6 +12,9 @@ import { connect } from '../lib/ws-load.ts'
 
 interface Memory { rss: number, heapUsed: number }
 
+/** The row the issue's memory target names (bench/lib/targets.ts). */
+export const IDLE_SESSION = 'idle 2025-11-25 session (HTTP)'
+
 export interface MemoryResult { what: string, count: number, heapBytesEach: number, rssBytesEach: number }
 
 /** BENCH_HEAP_SNAPSHOTS=<folder>: a heap snapshot with each measurement (before/after), to see what the memory holds. */
@@ -93,7 +96,7 @@ export async function measureMemory (counts: { sessions: number, sockets: number
     let before = await memoryOf(server)
     const opened = await openSessions(server.port, counts.sessions)
     if (opened !== counts.sessions) throw new Error(`${opened} of ${counts.sessions} sessions opened`)
-    results.push(each('idle 2025-11-25 session (HTTP)', opened, before, await memoryOf(server)))
+    results.push(each(IDLE_SESSION, opened, before, await memoryOf(server)))
 
     before = await memoryOf(server)
     const sockets = await connect(server.port, counts.sockets, 'legacy')

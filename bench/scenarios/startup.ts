@@ -12,8 +12,11 @@ import { spread, type Spread } from '../lib/stats.ts'
 
 export interface StartupResult { name: string, ms: Spread }
 
+/** The row the start-up target names (bench/lib/targets.ts). */
+export const COMPILED = 'compiled (node apps/server/dist/main.js)'
+
 const VARIANTS = [
-  { name: 'compiled (node apps/server/dist/main.js)', args: ['apps/server/dist/main.js'] },
+  { name: COMPILED, args: ['apps/server/dist/main.js'] },
   { name: 'sources (node --conditions=@mcp-platform/source apps/server/src/main.ts)', args: ['--conditions=@mcp-platform/source', 'apps/server/src/main.ts'] }
 ]
 

@@ -1,0 +1,66 @@
+/**
+ * The benchmark issue's targets, checked against a run's own figures: one
+ * table at the top of the results, so a reader sees at a glance which hold.
+ * A throughput target is the row's paired median against the bare route (the
+ * issue's measure); its paired CPU-per-answer ratio is shown beside it, since
+ * a load generator that holds the baseline back flatters the throughput one.
+ */
+import { CALL_ROWS } from '../scenarios/http.ts'
+import { IDLE_SESSION, type MemoryResult } from '../scenarios/memory.ts'
+import { COMPILED, type StartupResult } from '../scenarios/startup.ts'
+import type { Row } from './rotation.ts'
+
+export interface RunFigures {
+  /** The `call` scenario's rows, if it ran. */
+  call?: Row[]
+  startup?: StartupResult[]
+  memory?: MemoryResult[]
+  /** Minutes of a full run (every scenario, default rounds); undefined for a quick or partial one. */
+  fullRunMinutes?: number
+}
+
+export interface Check { target: string, measured: string | undefined, met: boolean }
+
+const percent = (value: number) => `${Math.round(100 * value)} %`
+
+function callCheck (rows: Row[] | undefined, name: string, target: string, least: number): Check {
+  const row = rows?.find((r) => r.name === name)
+  if (row === undefined) return { target, measured: undefined, met: false }
+  const cpu = Number.isFinite(row.cpuRatio.median) ? ` (by CPU per answer ${percent(row.cpuRatio.median)})` : ''
+  return { target, measured: `${percent(row.ratio.median)}${cpu}`, met: row.ratio.median >= least }
+}
+
+export function targetChecks (run: RunFigures): Check[] {
+  const session = run.memory?.find((m) => m.what === IDLE_SESSION)
+  const compiled = run.startup?.find((s) => s.name === COMPILED)
+  return [
+    callCheck(run.call, CALL_ROWS.trivial, '2026-07-28 `tools/call` of a trivial tool (`constant`: the calculator\'s schemas, no evaluator, as the bare route) ≥ 75 % of the bare route', 0.75),
+    callCheck(run.call, CALL_ROWS.session, '2025-11-25 session `tools/call calculate` ≥ 70 % of the bare route', 0.70),
+    {
+      target: 'heap per idle 2025-era session ≤ 1 KiB',
+      measured: session === undefined ? undefined : `${(session.heapBytesEach / 1024).toFixed(2)} KiB`,
+      met: session !== undefined && session.heapBytesEach <= 1024
+    },
+    {
+      target: 'start-up of the compiled build to listening ≤ 1 s (median)',
+      measured: compiled === undefined ? undefined : `${Math.round(compiled.ms.median)} ms`,
+      met: compiled !== undefined && compiled.ms.median <= 1000
+    },
+    {
+      target: '`npm run bench` in under 5 minutes',
+      measured: run.fullRunMinutes === undefined ? undefined : `${run.fullRunMinutes} min`,
+      met: run.fullRunMinutes !== undefined && run.fullRunMinutes < 5
+    }
+  ]
+}
+
+export function targetsTable (run: RunFigures): string {
+  const lines = ['| target | this run | |', '|---|---:|---|',
+    ...targetChecks(run).map((c) => `| ${c.target} | ${c.measured ?? '–'} | ${c.measured === undefined ? 'not measured in this run' : c.met ? 'met' : '**not met**'} |`)]
+  const calculate = run.call?.find((r) => r.name === CALL_ROWS.modern)
+  if (calculate !== undefined) {
+    lines.push('', `For comparison, the 2026-07-28 \`tools/call calculate\` (the calculator's evaluator on \`2+3\`, which the bare route does not run): ${percent(calculate.ratio.median)}` +
+      `${Number.isFinite(calculate.cpuRatio.median) ? ` (by CPU per answer ${percent(calculate.cpuRatio.median)})` : ''}.`)
+  }
+  return lines.join('\n')
+}
