@@ -1,14 +1,24 @@
 /**
  * Runs one scenario: every server is started and checked first, then the
- * rounds alternate between them (A B C, A B C, …, then A once more), so that
- * a machine that gets busier or quieter during the run shifts every server
- * alike. Each round's rate is also divided by the baseline's rate at the same
- * moment: the baseline (A) is measured at the start of every round and once
- * after the last, and a server measured between two of those is compared with
- * the line between them at its place in the round (this machine's speed
- * drifts within seconds, and a server measured late in a round would
- * otherwise be compared with a baseline from several windows before). The
- * median of those paired ratios is reported beside the plain medians.
+ * rounds alternate between them, so that a machine that gets busier or
+ * quieter during the run shifts every server alike. Each round starts with
+ * the baseline (A); the others follow in an order that turns by one place
+ * each round (A B C D, A C D B, A D B C, …), and one more A closes the run.
+ * The order turns because a fixed one looked biased by place: in six runs of
+ * 2026-12-03 with two rows of the very same server, second and fourth in
+ * every round, the one measured right after the baseline came out lower in
+ * five, by up to 9 points. Turning the order gives every server every place
+ * alike, whatever the cause; the A/A control row of the headline scenario
+ * shows how far two identical servers still land apart in a run (the
+ * machine's own noise).
+ *
+ * Each round's rate is also divided by the baseline's rate at the same
+ * moment: a server measured part way through a round is compared with the
+ * line between the baseline's measurement at the round's start and the next
+ * one, at its place in that round (this machine's speed drifts within
+ * seconds, and a server measured late in a round would otherwise be compared
+ * with a baseline from several windows before). The median of those paired
+ * ratios is reported beside the plain medians.
  */
 import type { BenchServer } from './process.ts'
 import { spread, pairedRatios, type Spread } from './stats.ts'
@@ -50,7 +60,7 @@ export interface RotationOptions<Load> {
 }
 
 export async function rotate<Load> (targets: Array<Target<Load>>, options: RotationOptions<Load>): Promise<Row[]> {
-  const running: Array<{ target: Target<Load>, server: BenchServer, load: Load, results: RoundResult[], perCpu: number[] }> = []
+  const running: Array<{ target: Target<Load>, server: BenchServer, load: Load, results: RoundResult[], perCpu: number[], places: number[] }> = []
   let closing: { rate: number, perCpu: number } | undefined
   try {
     for (const target of targets) {
@@ -59,14 +69,16 @@ export async function rotate<Load> (targets: Array<Target<Load>>, options: Rotat
         const load = await target.prepare(server)
         const warm = await options.run(load, server, options.warmupSeconds) // JIT, connection set-up
         if (warm.errors > 0) throw new Error(`${warm.errors} wrong answers or errors in the warm-up`)
-        running.push({ target, server, load, results: [], perCpu: [] })
+        running.push({ target, server, load, results: [], perCpu: [], places: [] })
       } catch (error) {
         await server.stop()
         throw new Error(`${target.name}: ${(error as Error).message}`, { cause: error })
       }
     }
     for (let round = 1; round <= options.rounds; round++) {
-      for (const entry of running) {
+      for (const [place, index] of roundOrder(running.length, round).entries()) {
+        const entry = running[index]
+        entry.places.push(place / running.length)
         const before = entry.server.cpuSeconds()
         const result = await options.run(entry.load, entry.server, options.seconds)
         const cpu = entry.server.cpuSeconds() - before
@@ -87,15 +99,15 @@ export async function rotate<Load> (targets: Array<Target<Load>>, options: Rotat
   }
   const starts = running[0].results.map((result) => result.rate)
   const cpuStarts = running[0].perCpu
-  return running.map(({ target, results, perCpu }, place) => ({
+  return running.map(({ target, results, perCpu, places }) => ({
     name: target.name,
     note: target.note,
     rate: spread(results.map((r) => r.rate)),
     p50: spread(results.map((r) => r.p50)).median,
     p99: spread(results.map((r) => r.p99)),
     perCpu: spread(perCpu),
-    ratio: pairedRatios(results.map((r) => r.rate), baselineAt(starts, closing?.rate, place / running.length)),
-    cpuRatio: pairedRatios(perCpu, baselineAt(cpuStarts, closing?.perCpu, place / running.length)),
+    ratio: pairedRatios(results.map((r) => r.rate), baselineAt(starts, closing?.rate, places)),
+    cpuRatio: pairedRatios(perCpu, baselineAt(cpuStarts, closing?.perCpu, places)),
     errors: results.reduce((sum, r) => sum + r.errors, 0),
     checked: results.reduce((sum, r) => sum + r.checked, 0),
     rounds: results.map((r) => Math.round(r.rate))
@@ -103,13 +115,23 @@ export async function rotate<Load> (targets: Array<Target<Load>>, options: Rotat
 }
 
 /**
- * The baseline's rate, round by round, at `fraction` of the way through each
- * round: on the line from its measurement at the round's start to the next
- * one (the next round's start, or the closing measurement after the last).
+ * The order of round `round` (from 1) among `count` servers: the baseline
+ * (index 0) first, then the others turned by one place per round.
  */
-export function baselineAt (starts: number[], closing: number | undefined, fraction: number): number[] {
+export function roundOrder (count: number, round: number): number[] {
+  const others = count - 1
+  return [0, ...Array.from({ length: others }, (_, i) => 1 + (i + round - 1) % others)]
+}
+
+/**
+ * The baseline's rate, round by round, at `fraction` of the way through each
+ * round (one fraction for every round, or one per round): on the line from
+ * its measurement at the round's start to the next one (the next round's
+ * start, or the closing measurement after the last).
+ */
+export function baselineAt (starts: number[], closing: number | undefined, fraction: number | number[]): number[] {
   return starts.map((start, i) => {
     const next = i + 1 < starts.length ? starts[i + 1] : closing ?? start
-    return start + (next - start) * fraction
+    return start + (next - start) * (typeof fraction === 'number' ? fraction : fraction[i])
   })
 }

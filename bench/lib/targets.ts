@@ -22,12 +22,12 @@ export interface RunFigures {
 export interface Check { target: string, measured: string | undefined, met: boolean }
 
 const percent = (value: number) => `${Math.round(100 * value)} %`
+const ratios = (row: Row) => `${percent(row.ratio.median)}${Number.isFinite(row.cpuRatio.median) ? ` (by CPU per answer ${percent(row.cpuRatio.median)})` : ''}`
 
 function callCheck (rows: Row[] | undefined, name: string, target: string, least: number): Check {
   const row = rows?.find((r) => r.name === name)
   if (row === undefined) return { target, measured: undefined, met: false }
-  const cpu = Number.isFinite(row.cpuRatio.median) ? ` (by CPU per answer ${percent(row.cpuRatio.median)})` : ''
-  return { target, measured: `${percent(row.ratio.median)}${cpu}`, met: row.ratio.median >= least }
+  return { target, measured: ratios(row), met: row.ratio.median >= least }
 }
 
 export function targetChecks (run: RunFigures): Check[] {
@@ -58,9 +58,12 @@ export function targetsTable (run: RunFigures): string {
   const lines = ['| target | this run | |', '|---|---:|---|',
     ...targetChecks(run).map((c) => `| ${c.target} | ${c.measured ?? '–'} | ${c.measured === undefined ? 'not measured in this run' : c.met ? 'met' : '**not met**'} |`)]
   const calculate = run.call?.find((r) => r.name === CALL_ROWS.modern)
+  const control = run.call?.find((r) => r.name === CALL_ROWS.control)
   if (calculate !== undefined) {
-    lines.push('', `For comparison, the 2026-07-28 \`tools/call calculate\` (the calculator's evaluator on \`2+3\`, which the bare route does not run): ${percent(calculate.ratio.median)}` +
-      `${Number.isFinite(calculate.cpuRatio.median) ? ` (by CPU per answer ${percent(calculate.cpuRatio.median)})` : ''}.`)
+    lines.push('', `For comparison, the 2026-07-28 \`tools/call calculate\` (the calculator's evaluator on \`2+3\`, which the bare route does not run): ${ratios(calculate)}.`)
+  }
+  if (calculate !== undefined && control !== undefined) {
+    lines.push(`The A/A control, the same server again as a row of its own: ${ratios(control)}. Differences between rows smaller than the one between these two are this run's noise.`)
   }
   return lines.join('\n')
 }

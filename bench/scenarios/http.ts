@@ -43,7 +43,8 @@ export const CALL_ROWS = {
   baseline: 'bare Fastify route',
   modern: 'mcp-platform 2026-07-28',
   session: 'mcp-platform 2025-11-25',
-  trivial: 'mcp-platform 2026-07-28, constant tool'
+  trivial: 'mcp-platform 2026-07-28, constant tool',
+  control: 'mcp-platform 2026-07-28, A/A control'
 } as const
 
 /** `tools/call calculate` answered as JSON: the platform in both eras against the bare route and the other servers. */
@@ -52,6 +53,8 @@ export function callTargets (): Array<Target<HttpCase>> {
     target(CALL_ROWS.baseline, 'parse, check the envelope, answer; no MCP work, no evaluator', 'bare-fastify.ts', {}, modernCall('calculate', CALC, STRUCTURED)),
     target(CALL_ROWS.modern, 'stateless request, JSON answer', 'platform.ts', {}, modernCall('calculate', CALC, STRUCTURED)),
     target(CALL_ROWS.session, 'one session, JSON answers', 'platform.ts', {}, sessionCall('calculate', CALC, STRUCTURED)),
+    // The 2026-07-28 row's very server set-up again, as a row of its own: the two land apart by this run's noise.
+    target(CALL_ROWS.control, 'the 2026-07-28 row again, as a separate server: how far two identical servers land apart in this run', 'platform.ts', {}, modernCall('calculate', CALC, STRUCTURED)),
     target(CALL_ROWS.trivial, 'the calculator\'s schemas, a handler that answers 5 without evaluating (as the bare route does)', 'platform.ts', {}, modernCall('constant', CALC, STRUCTURED)),
     target('platform shell, no MCP work', 'the app npm start builds, answering on a route with the MCP endpoint\'s hook and parser but no MCP work: what the HTTP set-up costs', 'platform-shell.ts', {},
       async () => ({ ...callCase('modern', modernHeaders('tools/call', 'calculate'), 'calculate', CALC, STRUCTURED), path: '/shell' })),

@@ -5,7 +5,7 @@
  * not favour the servers measured early or late in it.
  */
 import t from 'tap'
-import { baselineAt } from '../../bench/lib/rotation.ts'
+import { baselineAt, roundOrder } from '../../bench/lib/rotation.ts'
 import { pairedRatios } from '../../bench/lib/stats.ts'
 
 t.test('the baseline on the line between its measurements', async (t) => {
@@ -29,4 +29,16 @@ t.test('a server as fast as a baseline that drifts steadily scores 1 wherever it
     const naive = pairedRatios(rates, starts)
     t.ok(naive.median > 1.05, `compared with the round's start alone it would score ${naive.median.toFixed(2)}`)
   }
+})
+
+t.test('the order turns by one place a round: every server takes every place after the baseline alike', async (t) => {
+  t.same([1, 2, 3, 4].map((round) => roundOrder(4, round)), [[0, 1, 2, 3], [0, 2, 3, 1], [0, 3, 1, 2], [0, 1, 2, 3]])
+  const placesOf = (server: number, rounds: number) => Array.from({ length: rounds }, (_, r) => roundOrder(5, r + 1).indexOf(server)).sort()
+  for (let server = 1; server < 5; server++) t.same(placesOf(server, 4), [1, 2, 3, 4], `server ${server} once in each place in 4 rounds`)
+  t.same(roundOrder(1, 3), [0], 'a baseline alone')
+})
+
+t.test('a place per round: each round compared with the baseline where the server sat in it', async (t) => {
+  t.same(baselineAt([100, 200, 100], 300, [0.25, 0.5, 0]), [125, 150, 100])
+  t.same(baselineAt([100, 200, 100], 300, [0.5, 0.5, 0.5]), baselineAt([100, 200, 100], 300, 0.5), 'the same place every round: as one fraction')
 })
