@@ -87,7 +87,7 @@ const minutes = ((Date.now() - started) / 60_000).toFixed(1)
 log(`\ndone in ${minutes} min`)
 // The time target is for the whole suite at its default rounds, windows and connections.
 const fullRun = !quick && only === undefined && ['--rounds', '--seconds', '--connections'].every((option) => !args.includes(option))
-const figures = { call: scenarios.find((s) => s.id === 'call')?.rows, startup, memory, fullRunMinutes: fullRun ? Number(minutes) : undefined }
+const figures = { call: scenarios.find((s) => s.id === 'call')?.rows, startup, memory, fullRunMinutes: fullRun ? Number(minutes) : undefined, quick }
 const targets = targetsTable(figures)
 console.log(`\n### Targets\n\n${targets}`)
 

@@ -29,6 +29,8 @@ t.test('a throughput target is judged on the paired median, the CPU ratio shown 
   t.match(table, /≥ 70 % of the bare route \| 69 % \(by CPU per answer 75 %\) \| \*\*not met\*\*/)
   t.match(table, /`tools\/call calculate` .*: 70 % \(by CPU per answer 68 %\)\./, 'calculate given for comparison')
   t.notMatch(table, /A\/A control/, 'no noise line without the control row')
+  t.match(targetsTable({ call, quick: true }), /≥ 70 % of the bare route \| 69 % \(by CPU per answer 75 %\) \| not judged: a quick run is one short round \|/,
+    'a quick run shows the ratios without judging them')
   t.match(targetsTable({ call: [...call, row(CALL_ROWS.control, 0.74, 0.7)] }), /The A\/A control, the same server again as a row of its own: 74 % \(by CPU per answer 70 %\)\./)
 })
 
