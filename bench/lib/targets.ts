@@ -21,7 +21,14 @@ export interface RunFigures {
   quick?: boolean
 }
 
-export interface Check { target: string, measured: string | undefined, met: boolean, ratio?: true }
+export interface Check {
+  target: string
+  /** As printed; undefined when the run did not measure it. */
+  measured: string | undefined
+  met: boolean
+  /** A ratio to the bare route: one short quick-mode round is not enough to judge it. */
+  ratio?: true
+}
 
 const percent = (value: number) => `${Math.round(100 * value)} %`
 const ratios = (row: Row) => `${percent(row.ratio.median)}${Number.isFinite(row.cpuRatio.median) ? ` (by CPU per answer ${percent(row.cpuRatio.median)})` : ''}`
