@@ -88,10 +88,11 @@ log(`\ndone in ${minutes} min`)
 // The time target is for the whole suite at its default rounds, windows and connections.
 const fullRun = !quick && only === undefined && ['--rounds', '--seconds', '--connections'].every((option) => !args.includes(option))
 const figures = { call: scenarios.find((s) => s.id === 'call')?.rows, startup, memory, fullRunMinutes: fullRun ? Number(minutes) : undefined, quick }
-const targets = targetsTable(figures)
+const checks = targetChecks(figures)
+const targets = targetsTable(figures, checks)
 console.log(`\n### Targets\n\n${targets}`)
 
-const results = { date: new Date().toISOString(), machine, command, pinning, minutes: Number(minutes), rounds, seconds, connections, targets: targetChecks(figures), scenarios, startup, memory }
+const results = { date: new Date().toISOString(), machine, command, pinning, minutes: Number(minutes), rounds, seconds, connections, targets: checks, scenarios, startup, memory }
 const panels: Panel[] = scenarios.map((s) => ({ title: s.title, rows: s.rows }))
 const svg = chart(panels, `mcp-platform benchmarks · ${machine} · ${results.date.slice(0, 10)}`)
 const outDir = writeDocs ? join(ROOT, 'docs') : join(ROOT, 'bench/results')

@@ -4,7 +4,7 @@ import type { MemoryResult } from '../scenarios/memory.ts'
 import type { StartupResult } from '../scenarios/startup.ts'
 
 const rate = (value: number) => Math.round(value).toLocaleString('en-US')
-const percent = (value: number) => Number.isFinite(value) ? `${Math.round(100 * value)} %` : '–'
+export const percent = (value: number) => Number.isFinite(value) ? `${Math.round(100 * value)} %` : '–'
 
 export function rowsTable (rows: Row[], unit: string): string {
   const lines = [
